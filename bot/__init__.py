@@ -1,0 +1,1 @@
+"""Assembly and infrastructure: settings, database, scheduler, transports, CLI."""

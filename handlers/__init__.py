@@ -1,0 +1,1 @@
+"""Thin aiogram routers, one per feature."""

@@ -1,0 +1,1 @@
+"""Turns the knowledge base into cited answers. Never imports aiogram."""

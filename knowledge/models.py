@@ -16,11 +16,15 @@ class Article(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     ref: str = Field(min_length=1, description='"第十五条", "一", "gate", "who-applies", …')
-    chapter: str | None = Field(default=None, description='"第四章 动态管理"; None outside measures')
+    chapter: str | None = Field(
+        default=None, description='"第四章 动态管理"; None outside measures'
+    )
     item: str | None = Field(default=None, description='"（四）" for an item of 第六条')
     heading: str | None = Field(default=None, description="The item's or dimension's own title")
     text: str = Field(min_length=1)
-    label: str = Field(min_length=1, description='How people see the citation: "《暂行办法》第十五条"')
+    label: str = Field(
+        min_length=1, description='How people see the citation: "《暂行办法》第十五条"'
+    )
 
 
 class Document(BaseModel):
@@ -35,4 +39,7 @@ class Document(BaseModel):
     articles: tuple[Article, ...]
     missing: tuple[str, ...] = Field(
         default=(), description="Refs the source lacks (recorded so the bot can say so)"
+    )
+    notes: tuple[str, ...] = Field(
+        default=(), description="Editorial notes on the source (restorations, damage, attachments)"
     )

@@ -1,0 +1,724 @@
+"""Load and validate the knowledge base: the measures, the covering notice, the fact sheets and
+(through `knowledge.criteria`) the criteria editions.
+
+Data files (knowledge/data/, YAML, UTF-8):
+
+- `measures-*.yaml`  — chapters -> articles -> items (第六条's six items); missing articles listed
+- `notice-*.yaml`    — a notice as a flat list of parts (number, addressees, body, ...)
+- `facts/*.yaml`     — supplementary fact sheets, one article per fact, each with its source line
+- `criteria/*.yaml`  — owned by `knowledge.criteria`; included through `list_editions()`
+
+Other files in the data dir (lexicon, FAQ) belong to other modules; they are not loaded here but
+count towards `content_hash()`, which the retrieval index uses to know when to rebuild.
+Every error is a `KnowledgeDataError` naming the file and the field.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import importlib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, Literal, TypeVar
+
+import yaml
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from knowledge.errors import KnowledgeDataError
+from knowledge.models import Article, Document
+from knowledge.refs import (
+    article_ref,
+    item_marker,
+    normalize,
+    parse_article_ref,
+    parse_chapter_title,
+    parse_item_marker,
+    parse_measures_ref,
+)
+
+DEFAULT_DATA_DIR = Path(__file__).resolve().parent / "data"
+MEASURES_DOC_ID = "measures-2022"
+
+__all__ = [
+    "DEFAULT_DATA_DIR",
+    "MEASURES_DOC_ID",
+    "KnowledgeBase",
+    "Located",
+    "MissingArticle",
+    "UnknownReferenceError",
+    "default_knowledge_base",
+    "load_knowledge_base",
+]
+
+
+class UnknownReferenceError(KeyError):
+    """A document id or ref that the knowledge base does not hold."""
+
+    def __str__(self) -> str:  # KeyError's repr-quoting makes messages unreadable in Chinese.
+        return str(self.args[0]) if self.args else ""
+
+
+# --------------------------------------------------------------------------------------------
+# File schemas. Strict (unknown keys rejected) so a typo in a key never silently drops data.
+
+
+def _non_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty")
+    return value.strip()
+
+
+Text = Annotated[str, AfterValidator(_non_blank)]
+Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class _ItemSpec(_Strict):
+    item: str
+    heading: Text
+    text: Text
+    # True when the heading was lost in the source and restored from its public structure.
+    heading_restored: bool = False
+
+
+class _MeasuresArticleSpec(_Strict):
+    ref: str
+    text: Text | None = None
+    items: tuple[_ItemSpec, ...] = ()
+    missing: bool = False
+    # Fact refs on related topics, shown when someone asks for a missing article.
+    see_also: tuple[Slug, ...] = ()
+
+    @model_validator(mode="after")
+    def _text_xor_missing(self) -> _MeasuresArticleSpec:
+        if self.missing and (self.text is not None or self.items):
+            raise ValueError("a missing article has no text or items")
+        if not self.missing and self.text is None:
+            raise ValueError("text: must not be empty (or mark the article `missing: true`)")
+        if self.see_also and not self.missing:
+            raise ValueError("see_also is only for missing articles")
+        return self
+
+
+class _ChapterSpec(_Strict):
+    title: str
+    heading_restored: bool = False
+    articles: tuple[_MeasuresArticleSpec, ...] = Field(min_length=1)
+
+
+class _MeasuresFile(_Strict):
+    id: Slug
+    kind: Literal["measures"]
+    title: Text
+    label_prefix: Text
+    source: Text
+    notes: tuple[Text, ...] = ()
+    chapters: tuple[_ChapterSpec, ...] = Field(min_length=1)
+
+
+class _PlainArticleSpec(_Strict):
+    ref: Slug
+    heading: Text | None = None
+    text: Text
+    # The citation label for this one article (fact sheets: "公开报道（工信厅企业函〔2023〕44号）").
+    source: Text | None = None
+
+
+class _PlainFile(_Strict):
+    id: Slug
+    kind: Literal["notice", "facts"]
+    title: Text
+    source: Text
+    # The citation label shared by every article (notices); facts label each article instead.
+    label: Text | None = None
+    notes: tuple[Text, ...] = ()
+    articles: tuple[_PlainArticleSpec, ...] = Field(min_length=1)
+
+
+# --------------------------------------------------------------------------------------------
+# YAML reading
+
+
+class _StrictLoader(yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader):  # type: ignore[misc]
+    """Safe loader (libyaml when available: loading runs at every CLI start) that rejects
+    duplicate keys, which plain PyYAML would silently resolve to the last one."""
+
+
+def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    loader.flatten_mapping(node)
+    mapping: dict[Any, Any] = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if key in mapping:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r}", key_node.start_mark
+            )
+        mapping[key] = loader.construct_object(value_node, deep=True)
+    return mapping
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _parse_yaml(path: Path, raw: bytes) -> dict[str, Any]:
+    try:
+        data = yaml.load(raw.decode("utf-8"), Loader=_StrictLoader)  # a SafeLoader subclass
+    except UnicodeDecodeError as exc:
+        raise KnowledgeDataError(path, "(file)", f"not UTF-8: {exc}") from exc
+    except yaml.YAMLError as exc:
+        where = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = f" at line {where.line + 1}" if where is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise KnowledgeDataError(path, "(yaml)", f"malformed YAML{line}: {problem}") from exc
+    if not isinstance(data, dict):
+        raise KnowledgeDataError(path, "(top level)", "expected a mapping of keys to values")
+    return data
+
+
+def _loc_to_field(loc: Sequence[int | str]) -> str:
+    """('chapters', 3, 'articles', 1, 'ref') -> 'chapters[3].articles[1].ref'."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part.startswith(("function-", "tagged-union")):
+            continue  # pydantic's internal validator names are noise to a data editor
+        else:
+            out += f".{part}" if out else part
+    return out or "(top level)"
+
+
+def _validation_error(path: Path, exc: ValidationError) -> KnowledgeDataError:
+    error = exc.errors(include_url=False)[0]
+    field_name = _loc_to_field(error["loc"])
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        message = "unknown key"
+    elif kind == "missing":
+        message = "required field is missing"
+    elif kind in ("string_too_short", "too_short") or (
+        kind == "string_type" and error.get("input") is None
+    ):
+        message = "must not be empty"
+    else:
+        message = str(error["msg"]).removeprefix("Value error, ")
+        # Cross-field checks name their field in the message ("text: must not be empty"):
+        # move it into the field path so every error reads the same way.
+        head, sep, rest = message.partition(": ")
+        if sep and head.isidentifier():
+            field_name, message = f"{field_name}.{head}", rest
+    return KnowledgeDataError(path, field_name, message)
+
+
+_M = TypeVar("_M", bound=BaseModel)
+
+
+def _validate(model: type[_M], path: Path, data: dict[str, Any]) -> _M:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise _validation_error(path, exc) from None
+
+
+# --------------------------------------------------------------------------------------------
+# Building documents
+
+
+@dataclass(frozen=True)
+class _MissingSpec:
+    ref: str
+    chapter: str
+    see_also: tuple[str, ...]
+    label: str
+    where: str  # where it sits in its file, for error messages
+    path: Path
+
+
+def _build_measures(path: Path, spec: _MeasuresFile) -> tuple[Document, dict[str, _MissingSpec]]:
+    articles: list[Article] = []
+    missing: dict[str, _MissingSpec] = {}
+    seen: dict[str, str] = {}
+    expected = 1
+    for c, chapter in enumerate(spec.chapters):
+        parsed = parse_chapter_title(chapter.title)
+        if parsed is None:
+            raise KnowledgeDataError(
+                path,
+                f"chapters[{c}].title",
+                f"unknown chapter {chapter.title!r} (expected '第N章 名称')",
+            )
+        if parsed[0] != c + 1:
+            raise KnowledgeDataError(
+                path,
+                f"chapters[{c}].title",
+                f"unknown chapter {chapter.title!r} in position {c + 1}"
+                f" (expected 第{_cn(c + 1)}章)",
+            )
+        for a, entry in enumerate(chapter.articles):
+            where = f"chapters[{c}].articles[{a}]"
+            number = parse_article_ref(entry.ref)
+            if number is None:
+                raise KnowledgeDataError(
+                    path, f"{where}.ref", f"not an article ref: {entry.ref!r} (e.g. '第十五条')"
+                )
+            if entry.ref in seen:
+                raise KnowledgeDataError(
+                    path, f"{where}.ref", f"duplicate ref {entry.ref} (first at {seen[entry.ref]})"
+                )
+            if number != expected:
+                raise KnowledgeDataError(
+                    path,
+                    f"{where}.ref",
+                    f"article out of order: {entry.ref} where {article_ref(expected)} belongs"
+                    " (list every article in order; mark lost ones `missing: true`)",
+                )
+            seen[entry.ref] = where
+            expected += 1
+            if entry.missing:
+                missing[entry.ref] = _MissingSpec(
+                    entry.ref,
+                    chapter.title,
+                    entry.see_also,
+                    f"{spec.label_prefix}{entry.ref}",
+                    where,
+                    path,
+                )
+                continue
+            assert entry.text is not None  # guaranteed by _MeasuresArticleSpec
+            articles.append(
+                Article(
+                    ref=entry.ref,
+                    chapter=chapter.title,
+                    text=entry.text,
+                    label=f"{spec.label_prefix}{entry.ref}",
+                )
+            )
+            for i, item in enumerate(entry.items):
+                item_where = f"{where}.items[{i}].item"
+                if parse_item_marker(item.item) is None:
+                    raise KnowledgeDataError(
+                        path, item_where, f"not an item marker: {item.item!r} (e.g. '（四）')"
+                    )
+                if item.item != item_marker(i + 1):
+                    raise KnowledgeDataError(
+                        path,
+                        item_where,
+                        f"item out of order: {item.item} where {item_marker(i + 1)} belongs",
+                    )
+                articles.append(
+                    Article(
+                        ref=entry.ref,
+                        chapter=chapter.title,
+                        item=item.item,
+                        heading=item.heading,
+                        text=item.text,
+                        label=f"{spec.label_prefix}{entry.ref}{item.item}",
+                    )
+                )
+    document = Document(
+        id=spec.id,
+        title=spec.title,
+        kind="measures",
+        source=spec.source,
+        articles=tuple(articles),
+        missing=tuple(missing),
+        notes=spec.notes,
+    )
+    return document, missing
+
+
+def _cn(number: int) -> str:
+    return article_ref(number)[1:-1]
+
+
+def _build_plain(path: Path, spec: _PlainFile) -> Document:
+    articles: list[Article] = []
+    seen: dict[str, int] = {}
+    for a, entry in enumerate(spec.articles):
+        if entry.ref in seen:
+            raise KnowledgeDataError(
+                path,
+                f"articles[{a}].ref",
+                f"duplicate ref {entry.ref} (first at articles[{seen[entry.ref]}])",
+            )
+        seen[entry.ref] = a
+        label = entry.source or spec.label
+        if label is None:
+            raise KnowledgeDataError(
+                path, f"articles[{a}].source", "required: the citation label for this article"
+            )
+        articles.append(Article(ref=entry.ref, heading=entry.heading, text=entry.text, label=label))
+    return Document(
+        id=spec.id,
+        title=spec.title,
+        kind=spec.kind,
+        source=spec.source,
+        articles=tuple(articles),
+        notes=spec.notes,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# The knowledge base
+
+
+@dataclass(frozen=True)
+class Located:
+    """An article together with the document it belongs to (what a citation needs)."""
+
+    document: Document
+    article: Article
+
+    @property
+    def doc_id(self) -> str:
+        return self.document.id
+
+    @property
+    def ref(self) -> str:
+        return self.article.ref
+
+    @property
+    def item(self) -> str | None:
+        return self.article.item
+
+    @property
+    def chapter(self) -> str | None:
+        return self.article.chapter
+
+    @property
+    def heading(self) -> str | None:
+        return self.article.heading
+
+    @property
+    def text(self) -> str:
+        return self.article.text
+
+    @property
+    def label(self) -> str:
+        return self.article.label
+
+
+@dataclass(frozen=True)
+class MissingArticle:
+    """An article the source lacks, with public reporting on related topics (article numbers of
+    which are not confirmed: these are pointers, never the article's content)."""
+
+    document: Document
+    ref: str
+    chapter: str | None
+    label: str  # how it would be cited: "《暂行办法》第七条"
+    see_also: tuple[Located, ...] = ()
+
+    @property
+    def doc_id(self) -> str:
+        return self.document.id
+
+
+@dataclass
+class KnowledgeBase:
+    """Every document the bot may quote, in a fixed order: measures, criteria, notices, facts."""
+
+    documents: tuple[Document, ...]
+    data_dir: Path
+    _hash: str
+    _missing: dict[tuple[str, str], MissingArticle] = field(default_factory=dict)
+    _by_id: dict[str, Document] = field(init=False, repr=False)
+    _by_label: dict[str, Located] = field(init=False, repr=False)
+    _by_bare_ref: dict[str, Located] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._by_id = {doc.id: doc for doc in self.documents}
+        labels: dict[str, list[Located]] = {}
+        bare: dict[str, list[Located]] = {}
+        for located in self.iter_articles():
+            # 第六条's lead entry and its items share a ref; the label tells them apart.
+            labels.setdefault(normalize(located.label), []).append(located)
+            if located.document.kind in ("facts", "notice", "faq"):
+                bare.setdefault(located.ref, []).append(located)
+        # Only unambiguous labels and refs can be found without naming the document.
+        self._by_label = {key: hits[0] for key, hits in labels.items() if len(hits) == 1}
+        self._by_bare_ref = {key: hits[0] for key, hits in bare.items() if len(hits) == 1}
+
+    # -- plain access --------------------------------------------------------------------------
+
+    def iter_articles(self) -> Iterator[Located]:
+        for document in self.documents:
+            for article in document.articles:
+                yield Located(document, article)
+
+    def document(self, doc_id: str) -> Document:
+        try:
+            return self._by_id[doc_id]
+        except KeyError:
+            raise UnknownReferenceError(f"unknown document {doc_id!r}") from None
+
+    @property
+    def measures(self) -> Document:
+        """The measures (the first measures document)."""
+        for document in self.documents:
+            if document.kind == "measures":
+                return document
+        raise UnknownReferenceError("no measures document loaded")
+
+    def article(self, doc_id: str, ref: str, item: str | None = None) -> Article:
+        """The article `ref` (and `item`, e.g. "（四）") of document `doc_id`.
+
+        For 第六条 without an item this is its lead sentence. Raises UnknownReferenceError.
+        """
+        document = self.document(doc_id)
+        wanted_item = normalize(item) if item else None
+        if wanted_item and not wanted_item.startswith("（"):
+            wanted_item = f"（{wanted_item}）"
+        for article in document.articles:
+            if article.ref == ref and article.item == wanted_item:
+                return article
+        what = f"{ref}{wanted_item or ''}"
+        if ref in document.missing:
+            raise UnknownReferenceError(f"{doc_id} {what}: missing from the source")
+        raise UnknownReferenceError(f"{doc_id} has no {what}")
+
+    def items_of(self, doc_id: str, ref: str) -> tuple[Article, ...]:
+        """The items of an article (第六条's six), in order; empty for most articles."""
+        document = self.document(doc_id)
+        return tuple(a for a in document.articles if a.ref == ref and a.item is not None)
+
+    def missing(self, doc_id: str, ref: str) -> MissingArticle | None:
+        return self._missing.get((doc_id, ref))
+
+    def content_hash(self) -> str:
+        """sha256 over every data file (path and bytes): changes whenever any data changes."""
+        return self._hash
+
+    # -- finding what people type --------------------------------------------------------------
+
+    def resolve(self, ref_text: str) -> Located | MissingArticle | None:
+        """Like `find`, but an article the source lacks comes back as a `MissingArticle`."""
+        text = ref_text.strip()
+        if not text:
+            return None
+        measures_ref = parse_measures_ref(text)
+        if measures_ref is not None:
+            return self._resolve_measures(
+                self.measures.id, measures_ref.ref, measures_ref.item_marker
+            )
+        key = normalize(text)
+        if key in self._by_label:
+            return self._by_label[key]
+        if key in self._by_bare_ref:
+            return self._by_bare_ref[key]
+        in_doc = self._split_doc_prefix(text)
+        if in_doc is not None:
+            return self._resolve_in(*in_doc)
+        return self._resolve_criteria_label(key)
+
+    def find(self, ref_text: str) -> Located | None:
+        """Find an article from how a person writes its citation; None if there is none.
+
+        Accepts "第十五条", "第6条", "15", "第六条（四）", "6.4", "《暂行办法》第十五条",
+        "认定标准·一", "云南省认定标准·一", "criteria-national-2022 一", "who-applies",
+        "notice-2022-119 body". A missing article gives None (see `resolve`).
+        """
+        hit = self.resolve(ref_text)
+        return hit if isinstance(hit, Located) else None
+
+    def _resolve_measures(
+        self, doc_id: str, ref: str, item: str | None
+    ) -> Located | MissingArticle | None:
+        document = self.document(doc_id)
+        missing = self._missing.get((doc_id, ref))
+        if missing is not None:
+            return missing
+        for article in document.articles:
+            if article.ref == ref and article.item == item:
+                return Located(document, article)
+        return None
+
+    def _split_doc_prefix(self, text: str) -> tuple[Document, str] | None:
+        """ "criteria-national-2022 一" / "notice-2022-119:body" -> (document, ref)."""
+        for separator in (" ", ":", "：", "#", "/", "·"):
+            head, sep, tail = text.partition(separator)
+            if sep and head.strip() in self._by_id and tail.strip():
+                return self._by_id[head.strip()], tail.strip()
+        return None
+
+    def _resolve_in(self, document: Document, ref: str) -> Located | MissingArticle | None:
+        if document.kind == "measures":
+            measures_ref = parse_measures_ref(ref)
+            if measures_ref is None:
+                return None
+            return self._resolve_measures(document.id, measures_ref.ref, measures_ref.item_marker)
+        key = normalize(ref)
+        if document.kind == "criteria":
+            # "criteria-national-2022 1" / "… 第一项" -> "一"; "门槛" -> the gate.
+            number = parse_measures_ref(key)
+            if number is not None and number.item is None:
+                key = _cn(number.article)
+            elif key in ("门槛", "前置条件", "否决项", "基本条件"):
+                key = "gate"
+        for article in document.articles:
+            if normalize(article.ref) == key and article.item is None:
+                return Located(document, article)
+        return None
+
+    def _resolve_criteria_label(self, key: str) -> Located | None:
+        """ "认定标准一", "国家认定标准·第一项", "云南认定标准·1" -> that criteria dimension."""
+        head, marker, tail = key.rpartition("认定标准")
+        if not marker:
+            return None
+        tail = tail.lstrip("·・.-:：")
+        criteria = [doc for doc in self.documents if doc.kind == "criteria"]
+        if not criteria or not tail:
+            return None
+        head = head.removesuffix("省").removesuffix("《").removeprefix("《")
+        chosen: Document | None = None
+        if head in ("", "国家", "全国", "国家级"):
+            national = [doc for doc in criteria if "national" in doc.id]
+            chosen = sorted(national, key=lambda d: d.id)[-1] if national else criteria[0]
+        else:
+            for doc in criteria:
+                if head in doc.title or any(a.label.startswith(head) for a in doc.articles):
+                    chosen = doc
+                    break
+        if chosen is None:
+            return None
+        hit = self._resolve_in(chosen, tail.removesuffix("项").removesuffix("条"))
+        return hit if isinstance(hit, Located) else None
+
+
+# --------------------------------------------------------------------------------------------
+# Loading
+
+
+def _data_files(data_dir: Path) -> list[Path]:
+    return sorted(
+        p
+        for p in data_dir.rglob("*")
+        if p.is_file()
+        and not any(
+            part.startswith(".") or part == "__pycache__" for part in p.relative_to(data_dir).parts
+        )
+    )
+
+
+def _criteria_documents(criteria_dir: Path | None) -> list[Document]:
+    """The criteria editions, loaded and validated by `knowledge.criteria` from `criteria_dir`
+    (None: that module's own folder, which is the package's data/criteria)."""
+    try:
+        criteria = importlib.import_module("knowledge.criteria")
+    except ModuleNotFoundError as exc:
+        if exc.name == "knowledge.criteria":
+            return []  # no criteria module in this build: the rest still loads
+        raise
+    return [edition.as_document() for edition in criteria.list_editions(criteria_dir)]
+
+
+def load_knowledge_base(
+    data_dir: Path | None = None, *, include_criteria: bool = True
+) -> KnowledgeBase:
+    """Load and validate every document. Raises `KnowledgeDataError` naming file and field.
+
+    The criteria editions come from `<data_dir>/criteria` through `knowledge.criteria`
+    (`include_criteria=False` leaves them out, e.g. for tests of this loader alone).
+    """
+    directory = (data_dir or DEFAULT_DATA_DIR).resolve()
+    if not directory.is_dir():
+        raise KnowledgeDataError(directory, "(data dir)", "not a directory")
+
+    files = _data_files(directory)
+    digest = hashlib.sha256()
+    measures: list[Document] = []
+    notices: list[Document] = []
+    facts: list[Document] = []
+    missing_specs: dict[tuple[str, str], _MissingSpec] = {}
+    doc_files: dict[str, Path] = {}
+
+    for path in files:
+        raw = path.read_bytes()
+        relative = path.relative_to(directory).as_posix()
+        digest.update(relative.encode("utf-8") + b"\0" + raw + b"\0")
+        if path.suffix not in (".yaml", ".yml"):
+            continue
+        if path.parent == directory and path.name.startswith("measures-"):
+            spec = _validate(_MeasuresFile, path, _parse_yaml(path, raw))
+            document, missing = _build_measures(path, spec)
+            measures.append(document)
+            missing_specs.update({(document.id, ref): m for ref, m in missing.items()})
+        elif path.parent == directory and path.name.startswith("notice-"):
+            plain = _validate(_PlainFile, path, _parse_yaml(path, raw))
+            if plain.kind != "notice":
+                raise KnowledgeDataError(path, "kind", "expected 'notice' in a notice-*.yaml file")
+            document = _build_plain(path, plain)
+            notices.append(document)
+        elif path.parent == directory / "facts":
+            plain = _validate(_PlainFile, path, _parse_yaml(path, raw))
+            if plain.kind != "facts":
+                raise KnowledgeDataError(path, "kind", "expected 'facts' in a facts/ file")
+            document = _build_plain(path, plain)
+            facts.append(document)
+        else:
+            continue  # another module's file (criteria, lexicon, FAQ)
+        if document.id in doc_files:
+            raise KnowledgeDataError(
+                path,
+                "id",
+                f"duplicate document id {document.id} (also in {doc_files[document.id].name})",
+            )
+        doc_files[document.id] = path
+
+    if not measures:
+        raise KnowledgeDataError(directory, "measures-*.yaml", "no measures file found")
+    _check_fact_refs_unique(facts, doc_files)
+
+    criteria: list[Document] = []
+    if include_criteria and directory == DEFAULT_DATA_DIR:
+        criteria = _criteria_documents(None)
+    elif include_criteria and (directory / "criteria").is_dir():
+        criteria = _criteria_documents(directory / "criteria")
+    documents = (*measures, *criteria, *notices, *facts)
+    kb = KnowledgeBase(documents=documents, data_dir=directory, _hash=digest.hexdigest())
+    kb._missing.update(_resolve_missing(kb, missing_specs))
+    return kb
+
+
+def _check_fact_refs_unique(facts: list[Document], doc_files: dict[str, Path]) -> None:
+    # Fact refs are cited bare ("who-applies"), so they must be unique across fact sheets.
+    first: dict[str, str] = {}
+    for document in facts:
+        for a, article in enumerate(document.articles):
+            if article.ref in first:
+                raise KnowledgeDataError(
+                    doc_files[document.id],
+                    f"articles[{a}].ref",
+                    f"duplicate ref {article.ref} (also in {first[article.ref]})",
+                )
+            first[article.ref] = doc_files[document.id].name
+
+
+def _resolve_missing(
+    kb: KnowledgeBase, specs: dict[tuple[str, str], _MissingSpec]
+) -> dict[tuple[str, str], MissingArticle]:
+    out: dict[tuple[str, str], MissingArticle] = {}
+    facts = {a.ref: a for a in kb.iter_articles() if a.document.kind == "facts"}
+    for (doc_id, ref), spec in specs.items():
+        related: list[Located] = []
+        for s, fact_ref in enumerate(spec.see_also):
+            if fact_ref not in facts:
+                raise KnowledgeDataError(
+                    spec.path, f"{spec.where}.see_also[{s}]", f"unknown fact ref {fact_ref!r}"
+                )
+            related.append(facts[fact_ref])
+        out[(doc_id, ref)] = MissingArticle(
+            kb.document(doc_id), ref, spec.chapter, spec.label, tuple(related)
+        )
+    return out
+
+
+@functools.cache
+def default_knowledge_base() -> KnowledgeBase:
+    """The package's knowledge base, loaded once per process."""
+    return load_knowledge_base()

@@ -1,0 +1,153 @@
+"""Criteria editions as data: the shipped files match CRITERIA.md; bad files name file + field."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from knowledge.criteria import (
+    CRITERIA_DIR,
+    DIMENSION_IDS,
+    UnknownEditionError,
+    list_editions,
+    load_edition,
+    load_edition_file,
+)
+from knowledge.errors import KnowledgeDataError
+
+# (indicator, comparison, national threshold, yunnan threshold) — straight from CRITERIA.md.
+FIGURES = [
+    ("area_km2", "<=", 100, 100),
+    ("output_value_yi", ">=", 40, 10),
+    ("sme_output_share_pct", ">=", 70, 50),
+    ("leading_industry_share_pct", ">", 70, 60),
+    ("output_growth_pct", ">", 10, 3),
+    ("champion_or_little_giant_count", ">=", 1, 1),
+    ("specialized_sme_count", ">=", 10, 3),
+]
+
+
+def test_both_editions_are_listed() -> None:
+    ids = [edition.id for edition in list_editions()]
+    assert ids == ["national-2022", "yunnan-2023"]
+
+
+def test_unknown_edition() -> None:
+    with pytest.raises(UnknownEditionError, match="guangxi"):
+        load_edition("guangxi-2030")
+
+
+@pytest.mark.parametrize("edition_id", ["national-2022", "yunnan-2023"])
+def test_structure(edition_id: str) -> None:
+    edition = load_edition(edition_id)
+    assert tuple(d.id for d in edition.dimensions) == DIMENSION_IDS
+    assert [d.number for d in edition.dimensions] == list("一二三四五六七八")
+    assert [i.id for i in edition.gate.indicators] == ["no_major_incidents", "within_county"]
+    names = [d.name for d in edition.dimensions]
+    assert names[0] == "具有较强核心竞争力" and names[5] == "具有较高绿色化发展水平"
+    assert edition.dimension("green_development").advice_item == "（四）"
+    assert edition.dimension("open_cooperation").advice_item == "（五）"
+    assert edition.dimension("governance_services").advice_item == "（六）"
+    assert edition.indicator("area_km2").soft is True
+    assert edition.indicator("output_value_yi").years == 3
+    assert edition.indicator("output_growth_pct").derive_from == "output_value_yi"
+    assert edition.indicator("champion_or_little_giant_count").either_or == "specialized_sme_count"
+
+
+@pytest.mark.parametrize(("indicator_id", "comparison", "national", "yunnan"), FIGURES)
+def test_figures(indicator_id: str, comparison: str, national: float, yunnan: float) -> None:
+    for edition_id, expected in (("national-2022", national), ("yunnan-2023", yunnan)):
+        indicator = load_edition(edition_id).indicator(indicator_id)
+        assert indicator.comparison == comparison
+        assert indicator.threshold == expected
+
+
+def test_figures_not_bundled_nationally_but_in_yunnan() -> None:
+    national = load_edition("national-2022")
+    yunnan = load_edition("yunnan-2023")
+    rd_national, rd_yunnan = national.indicator("rd_growth_pct"), yunnan.indicator("rd_growth_pct")
+    assert rd_national.info and rd_national.threshold is None
+    assert national.indicator("iiot_penetration_pct").info
+    assert (rd_yunnan.comparison, rd_yunnan.threshold) == (">", 5)
+    assert yunnan.indicator("iiot_penetration_pct").threshold == 10
+    assert [d.figures for d in national.dimensions] == ["confirmed"] * 2 + ["not_bundled"] * 6
+    assert {d.figures for d in yunnan.dimensions} == {"confirmed"}
+    # National dimensions 3–8 say their prose follows 第六条's items.
+    for dimension in national.dimensions[2:]:
+        assert dimension.basis and dimension.basis.startswith("第六条")
+        assert dimension.basis in dimension.text
+
+
+def test_as_document() -> None:
+    national = load_edition("national-2022").as_document()
+    assert national.id == "criteria-national-2022" and national.kind == "criteria"
+    assert [a.ref for a in national.articles] == ["gate", *"一二三四五六七八"]
+    assert national.articles[1].label == "认定标准·一"
+    assert "40亿元" in national.articles[1].text
+    assert " " not in national.articles[0].text.split("\n")[0]  # folded YAML leaves no spaces
+    yunnan = load_edition("yunnan-2023").as_document()
+    assert yunnan.articles[3].label == "云南省认定标准·三"
+    assert "高于5%" in yunnan.articles[4].text
+
+
+# -- bad files -----------------------------------------------------------------------------
+
+
+def _write_variant(tmp_path: Path, mutate: object) -> Path:
+    data = yaml.safe_load((CRITERIA_DIR / "national-2022.yaml").read_text(encoding="utf-8"))
+    mutate(data)  # type: ignore[operator]
+    path = tmp_path / "national-2022.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def _first(data: dict, dim: int = 0, ind: int = 0) -> dict:  # type: ignore[type-arg]
+    return data["dimensions"][dim]["indicators"][ind]
+
+
+BAD = [
+    (lambda d: _first(d).update(kind="boolean"), "dimensions[0].indicators[0].kind"),
+    (lambda d: _first(d, 0, 1).update(id="pillar_industry"), "dimensions[0].indicators[1].id"),
+    (lambda d: _first(d, 0, 2).pop("comparison"), "dimensions[0].indicators[2].comparison"),
+    (lambda d: d["dimensions"].pop(5), "dimensions"),
+    (lambda d: _first(d).update(colour="red"), "dimensions[0].indicators[0].colour"),
+    (lambda d: d.update(extra_key=1), "extra_key"),
+    (lambda d: _first(d, 1, 1).update(either_or="nope"), "dimensions[1].indicators[1].either_or"),
+    (lambda d: _first(d, 0, 3).update(years=2), "dimensions[0].indicators[3].years"),
+    (lambda d: _first(d, 0, 4).update(soft=True), "dimensions[0].indicators[4].soft"),
+]
+
+
+@pytest.mark.parametrize(("mutate", "field"), BAD)
+def test_bad_file_names_file_and_field(tmp_path: Path, mutate: object, field: str) -> None:
+    path = _write_variant(tmp_path, mutate)
+    with pytest.raises(KnowledgeDataError) as info:
+        load_edition_file(path)
+    assert info.value.path == path
+    assert info.value.field == field
+    assert str(path) in str(info.value)
+
+
+def test_a_new_province_is_one_more_file(tmp_path: Path) -> None:
+    for path in CRITERIA_DIR.glob("*.yaml"):
+        shutil.copy(path, tmp_path / path.name)
+    data = yaml.safe_load((CRITERIA_DIR / "yunnan-2023.yaml").read_text(encoding="utf-8"))
+    data.update(id="guangdong-2024", label_prefix="广东省认定标准", short_name="广东省级")
+    (tmp_path / "guangdong-2024.yaml").write_text(
+        yaml.safe_dump(data, allow_unicode=True), encoding="utf-8"
+    )
+    ids = [edition.id for edition in list_editions(tmp_path)]
+    assert ids == ["guangdong-2024", "national-2022", "yunnan-2023"]
+    document = load_edition("guangdong-2024", tmp_path).as_document()
+    assert document.articles[1].label == "广东省认定标准·一"
+
+
+def test_file_name_must_match_id(tmp_path: Path) -> None:
+    path = tmp_path / "other.yaml"
+    shutil.copy(CRITERIA_DIR / "national-2022.yaml", path)
+    with pytest.raises(KnowledgeDataError) as info:
+        load_edition_file(path)
+    assert info.value.field == "id"

@@ -1,10 +1,10 @@
-"""The HTML report and the chart: self-contained, escaped, no warnings (CJK-free chart)."""
+"""The HTML report and the chart: self-contained, escaped, no warnings, Chinese labels."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.chart import dimension_chart
+from bot.chart import cjk_font_available, dimension_chart
 from bot.report import render_report, summary_text
 from knowledge.criteria import load_edition
 from knowledge.engine import assess
@@ -16,6 +16,17 @@ def test_chart_is_png() -> None:
     result = assess("yunnan-2023", {"green_transition": False}, with_advice=False)
     png = dimension_chart(result)
     assert png.startswith(PNG_MAGIC) and len(png) > 5_000
+
+
+def test_chart_labels_in_chinese_with_the_packaged_cjk_font() -> None:
+    # The font is a declared dependency: without it the chart would silently fall back to English.
+    assert cjk_font_available()
+    result = assess("national-2022", {"green_transition": False}, with_advice=False)
+    chinese = dimension_chart(result)
+    english = dimension_chart(assess("national-2022", {"green_transition": False},
+                                     with_advice=False, lang="en"))
+    assert chinese.startswith(PNG_MAGIC) and english.startswith(PNG_MAGIC)
+    assert chinese != english  # different labels, so different pixels
 
 
 def test_report_is_self_contained_and_escaped() -> None:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-from typing_extensions import Annotated
 
 
 def default_data_dir() -> Path:
@@ -19,7 +19,10 @@ def default_data_dir() -> Path:
 class Settings(BaseSettings):
     """Every knob of the bot. Environment variable names are the field names upper-cased."""
 
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    # env_ignore_empty: a blank `NAME=` line in .env (as in .env.example) means "not set".
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", env_ignore_empty=True
+    )
 
     # Telegram
     telegram_bot_token: SecretStr | None = None
@@ -57,6 +60,28 @@ class Settings(BaseSettings):
     send_rate_per_second: float = 25.0
     send_rate_per_chat_per_second: float = 1.0
     throttle_seconds: float = Field(default=0.5, description="Min gap between one user's updates")
+    telegram_max_attempts: int = Field(default=4, ge=1, description="Tries per Bot API call")
+    telegram_retry_base_delay: float = Field(
+        default=0.5, ge=0, description="First backoff after a 5xx or network error (doubles)"
+    )
+    telegram_max_retry_after: float = Field(
+        default=60.0, description="A 429 asking to wait longer than this is not retried"
+    )
+    webhook_path: str = Field(default="/telegram/webhook", description="Path the webhook serves")
+
+    # Reminders (scheduler and bulk sender)
+    send_max_attempts: int = Field(default=3, ge=1, description="Bulk sender tries per claim")
+    reminder_poll_seconds: float = Field(default=60.0, gt=0, description="Scheduler tick")
+    reminder_lease_seconds: float = Field(
+        default=300.0, gt=0, description="A claimed reminder returns to others after this"
+    )
+    reminder_batch_size: int = Field(default=200, ge=1, description="Reminders claimed at once")
+    reminder_max_attempts: int = Field(
+        default=5, ge=1, description="Claims before a failing reminder is dead-lettered"
+    )
+    reminder_retry_delay_seconds: float = Field(
+        default=60.0, ge=0, description="First wait before a failed reminder is tried again"
+    )
 
     @field_validator("admin_ids", mode="before")
     @classmethod

@@ -1,9 +1,89 @@
-"""`smebot run` sub-commands (placeholder until its issue lands)."""
+"""`smebot run` (the Telegram bot) and `smebot chat` (the same bot in the terminal)."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import logging
+import sys
+
+from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
+
+from bot.cli import CliError
+from bot.settings import Settings
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """Nothing registered yet."""
+    run = subparsers.add_parser(
+        "run",
+        help="run the Telegram bot (long polling; webhook when WEBHOOK_URL is set)",
+        description="Run the Telegram bot. Needs TELEGRAM_BOT_TOKEN; TELEGRAM_API_BASE points "
+        "it at another Bot API server; WEBHOOK_URL switches to webhook mode.",
+    )
+    run.set_defaults(handler=run_command)
+
+    chat = subparsers.add_parser(
+        "chat",
+        help="talk to the bot in the terminal (no token, no network)",
+        description="The same bot in the terminal: type questions and commands; a number "
+        "presses a button; Ctrl-D (EOF) quits. Works with piped stdin.",
+    )
+    chat.add_argument("--lang", choices=("zh", "en"), default="zh", help="your language")
+    chat.add_argument("--user-id", type=int, default=1, help="the console user's id")
+    chat.set_defaults(handler=chat_command)
+
+
+def _load_settings() -> Settings:
+    try:
+        return Settings()
+    except ValueError as exc:  # pydantic's ValidationError is a ValueError
+        raise CliError(f"invalid settings: {exc}") from exc
+
+
+def _show_info_logs() -> None:
+    # The CLI logs warnings only by default; a running bot should say what it is doing.
+    root = logging.getLogger()
+    if root.level > logging.INFO:
+        root.setLevel(logging.INFO)
+        logging.getLogger("aiogram.event").setLevel(logging.WARNING)  # one line per update
+
+
+def run_command(args: argparse.Namespace) -> int:
+    settings = _load_settings()
+    if settings.telegram_bot_token is None or not settings.telegram_bot_token.get_secret_value():
+        raise CliError(
+            "TELEGRAM_BOT_TOKEN is not set. Get a token from @BotFather and put it in the "
+            "environment or .env; to try the bot without Telegram, run `smebot chat`."
+        )
+    _show_info_logs()
+    from bot.app import build_services
+
+    services = build_services(settings)
+    try:
+        if settings.webhook_url:
+            from bot.transports.webhook import run_webhook
+
+            run_webhook(services)
+        else:
+            from bot.transports.polling import run_polling
+
+            asyncio.run(run_polling(services))
+    except TelegramUnauthorizedError as exc:
+        raise CliError("Telegram rejected TELEGRAM_BOT_TOKEN (401 Unauthorized)") from exc
+    except TelegramNetworkError as exc:
+        where = settings.telegram_api_base or "api.telegram.org"
+        raise CliError(f"cannot reach the Bot API at {where}: {exc}") from exc
+    return 0
+
+
+def chat_command(args: argparse.Namespace) -> int:
+    settings = _load_settings()
+    from bot.app import build_services
+    from bot.transports.console import chat_loop
+
+    print("smebot: loading the knowledge base…", file=sys.stderr)
+    services = build_services(settings)
+    try:
+        return asyncio.run(chat_loop(services, user_id=args.user_id, lang=args.lang))
+    finally:
+        services.db.dispose()

@@ -1,0 +1,188 @@
+"""Assembly: build the services once, then a dispatcher (and bots) around them.
+
+    services = build_services(settings)
+    dp = build_dispatcher(services)
+    bot = create_bot(services)
+    await dp.start_polling(bot)
+
+Handlers receive the services as workflow data (see docs/ARCHITECTURE.md): `settings`, `db`,
+`clock`, `kb`, `answerer`, `sender` (bot.sender.Sender). The dispatcher's
+startup hook creates the tables, publishes the command menu (zh + en) and starts the reminder
+scheduler; its shutdown hook waits for in-flight updates, then stops the scheduler — aiogram
+closes the bot session after that.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from aiogram import Bot, Dispatcher
+from aiogram.types import BotCommand, BotCommandScopeDefault
+
+from bot.clock import Clock, make_clock
+from bot.db import Database
+from bot.middlewares import (
+    ErrorMiddleware,
+    ThrottlingMiddleware,
+    UserLockMiddleware,
+    UserMiddleware,
+    in_flight_tracker,
+    install_tracker,
+)
+from bot.repos.users import mark_inactive
+from bot.scheduler import ReminderScheduler
+from bot.sender import Sender
+from bot.settings import Settings
+from bot.telegram import make_bot
+from handlers import build_root_router
+
+if TYPE_CHECKING:
+    from knowledge.kb import KnowledgeBase
+    from retrieval.service import Answerer
+
+logger = logging.getLogger(__name__)
+
+# How long shutdown waits for updates still being handled (an answer takes a second or two).
+SHUTDOWN_GRACE_SECONDS = 30.0
+
+COMMANDS: dict[str, list[tuple[str, str]]] = {
+    "zh": [
+        ("start", "开始 / 功能介绍"),
+        ("help", "使用说明"),
+        ("assess", "对照认定标准自评估"),
+        ("remind", "设置年报与复核提醒"),
+        ("subscribe", "按批次年份订阅全部提醒"),
+        ("reminders", "查看和取消提醒"),
+        ("cancel", "退出当前流程"),
+        ("lang", "切换语言 / Language"),
+        ("forget", "删除我的数据"),
+    ],
+    "en": [
+        ("start", "Start / what I can do"),
+        ("help", "How to use"),
+        ("assess", "Self-assessment against the criteria"),
+        ("remind", "Annual report and review reminders"),
+        ("subscribe", "All reminders for a batch year"),
+        ("reminders", "List and cancel reminders"),
+        ("cancel", "Leave the current flow"),
+        ("lang", "Language / 切换语言"),
+        ("forget", "Delete my data"),
+    ],
+}
+
+
+@dataclass
+class Services:
+    """Everything built once per process and shared by every update."""
+
+    settings: Settings
+    db: Database
+    clock: Clock
+    kb: KnowledgeBase
+    answerer: Answerer
+    scheduler: ReminderScheduler
+    sender: Sender | None = None
+
+    def workflow_data(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "settings": self.settings,
+            "db": self.db,
+            "clock": self.clock,
+            "kb": self.kb,
+            "answerer": self.answerer,
+        }
+        if self.sender is not None:
+            data["sender"] = self.sender
+        return data
+
+
+def build_services(
+    settings: Settings,
+    *,
+    kb: KnowledgeBase | None = None,
+    answerer: Answerer | None = None,
+) -> Services:
+    """Build the services. `kb`/`answerer` may be passed in to share them (tests, restarts):
+    the answerer loads an embedding model and takes seconds to build."""
+    db = Database(settings.resolved_database_url)
+    db.create_all()
+    clock = make_clock(settings.smebot_now)
+    if kb is None:
+        from knowledge.kb import default_knowledge_base
+
+        kb = default_knowledge_base()
+    if answerer is None:
+        from retrieval.service import build_answerer
+
+        answerer = build_answerer(settings)
+    # One sender for the process: its rate limits only work if everybody shares it.
+    sender = Sender.from_settings(settings)
+    scheduler = ReminderScheduler(db=db, clock=clock, settings=settings, sender=sender)
+    return Services(
+        settings=settings,
+        db=db,
+        clock=clock,
+        kb=kb,
+        answerer=answerer,
+        scheduler=scheduler,
+        sender=sender,
+    )
+
+
+def create_bot(services: Services, *, token: str | None = None) -> Bot:
+    """A Bot on the real (or TELEGRAM_API_BASE) server; a 403 marks the user inactive."""
+
+    def on_forbidden(chat_id: int) -> None:
+        if chat_id > 0:  # private chats have the user's id; groups are negative
+            with services.db.session() as session:
+                mark_inactive(session, user_id=chat_id)
+            logger.info("user %s blocked the bot; marked inactive", chat_id)
+
+    return make_bot(services.settings, token=token, on_forbidden=on_forbidden)
+
+
+async def set_commands(bot: Bot) -> None:
+    """Publish the command menu: Chinese by default, English for English-speaking clients."""
+    for lang, commands in COMMANDS.items():
+        await bot.set_my_commands(
+            [BotCommand(command=name, description=text) for name, text in commands],
+            scope=BotCommandScopeDefault(),
+            language_code=None if lang == "zh" else lang,
+        )
+
+
+def build_dispatcher(
+    services: Services, *, set_menu: bool = True, throttle_seconds: float | None = None
+) -> Dispatcher:
+    """A dispatcher with the services as workflow data, the middlewares and all routers.
+
+    `throttle_seconds` overrides the setting (the console chat, one trusted user typing or
+    piping lines, turns throttling off with 0)."""
+    dp = Dispatcher(**services.workflow_data())
+    install_tracker(dp)
+    dp.update.outer_middleware(ErrorMiddleware())
+    throttle = services.settings.throttle_seconds if throttle_seconds is None else throttle_seconds
+    dp.update.outer_middleware(ThrottlingMiddleware(throttle))
+    dp.update.outer_middleware(UserLockMiddleware())
+    dp.update.outer_middleware(UserMiddleware(services.db, services.clock))
+    dp.include_router(build_root_router())
+
+    async def on_startup(bot: Bot) -> None:
+        services.db.create_all()
+        if set_menu:
+            try:
+                await set_commands(bot)
+            except Exception:  # a missing menu must not keep the bot from answering
+                logger.warning("could not set the command menu", exc_info=True)
+        await services.scheduler.start(bot)
+
+    async def on_shutdown() -> None:
+        if not await in_flight_tracker(dp).wait_idle(SHUTDOWN_GRACE_SECONDS):
+            logger.warning("shutdown: updates still running after %ss", SHUTDOWN_GRACE_SECONDS)
+        await services.scheduler.stop()
+
+    dp.startup.register(on_startup)
+    dp.shutdown.register(on_shutdown)
+    return dp

@@ -1,0 +1,246 @@
+"""Update middlewares, registered on `dp.update.outer_middleware` in this order (outermost first):
+
+1. `InFlightTracker` — counts updates being handled, so shutdown (SIGTERM, tests) can wait for
+   them to finish before the bot session closes. aiogram's polling cancels the polling task on
+   a signal but does not wait for the per-update tasks it spawned.
+2. `ErrorMiddleware` — any exception from a handler is logged with its context (update id, user,
+   chat, what they sent) and the user is told that something went wrong; the bot keeps running.
+3. `ThrottlingMiddleware` — drops a user's *messages* arriving faster than
+   `settings.throttle_seconds` apart (one polite hint per burst). Button presses are not
+   throttled: they are cheap and dropping one would leave a spinner on the user's screen.
+   The hint is sent in private chats only.
+4. `UserLockMiddleware` — one user's updates are handled one at a time, in arrival order
+   (polling handles updates as concurrent tasks; a multi-step flow must not see its second
+   answer before the first is stored). Different users still run concurrently.
+5. `UserMiddleware` — upserts the DB user row and injects `user` (bot.models.users.User, or None
+   for updates without a sender) and `lang` ("zh"/"en": the /lang choice stored in the DB, else
+   derived from Telegram's language_code).
+
+DB sessions: there is deliberately no per-update session middleware. Handlers await Telegram
+between their DB steps; a session held across those awaits would pin a connection (and on
+SQLite a write lock) for seconds. Handlers open short `with db.session() as session:` blocks
+around their repo calls instead. SQLite calls are quick enough to run on the loop thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import weakref
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware, Bot, Dispatcher
+from aiogram.exceptions import TelegramForbiddenError
+from aiogram.types import Chat, TelegramObject, Update
+from aiogram.types import User as TgUser
+
+from bot.clock import Clock
+from bot.db import Database
+from bot.repos.users import effective_lang, lang_from_code, upsert_user
+
+logger = logging.getLogger(__name__)
+
+Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+ERROR_TEXT = {
+    "zh": "抱歉，处理您的消息时出了点问题。请稍后再试，或发送 /help 查看用法。",
+    "en": "Sorry, something went wrong while handling your message. "
+    "Please try again later, or send /help.",
+}
+THROTTLE_TEXT = {
+    "zh": "消息有点快，请稍等片刻再发。",
+    "en": "That was quick — please wait a moment before sending more.",
+}
+
+
+class InFlightTracker(BaseMiddleware):
+    """Counts updates in progress; `wait_idle()` returns once none is left."""
+
+    def __init__(self) -> None:
+        self.in_flight = 0
+        self.handled = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        self.in_flight += 1
+        self._idle.clear()
+        try:
+            return await handler(event, data)
+        finally:
+            self.in_flight -= 1
+            self.handled += 1
+            if self.in_flight == 0:
+                self._idle.set()
+
+    async def wait_idle(self, timeout: float | None = None) -> bool:  # noqa: ASYNC109
+        """True when idle, False when `timeout` passed with updates still running."""
+        try:
+            await asyncio.wait_for(self._idle.wait(), timeout)
+        except TimeoutError:
+            return False
+        return True
+
+
+_trackers: weakref.WeakKeyDictionary[Dispatcher, InFlightTracker] = weakref.WeakKeyDictionary()
+
+
+def in_flight_tracker(dp: Dispatcher) -> InFlightTracker:
+    """The tracker `build_dispatcher` installed on `dp`."""
+    return _trackers[dp]
+
+
+def install_tracker(dp: Dispatcher) -> InFlightTracker:
+    tracker = InFlightTracker()
+    _trackers[dp] = tracker
+    dp.update.outer_middleware(tracker)
+    return tracker
+
+
+def _describe(event: TelegramObject) -> str:
+    """A short, log-safe description of what the user sent."""
+    if isinstance(event, Update):
+        if event.message is not None:
+            content = event.message.text or event.message.caption or event.message.content_type
+            return f"message {content[:200]!r}"
+        if event.callback_query is not None:
+            return f"callback {event.callback_query.data!r}"
+        return f"update type {event.event_type}"
+    return type(event).__name__
+
+
+class ErrorMiddleware(BaseMiddleware):
+    """Turns a failing handler into a log entry and an apology instead of a silent bot."""
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        try:
+            return await handler(event, data)
+        except TelegramForbiddenError:
+            # The user blocked the bot (already marked inactive by the request middleware):
+            # nobody to apologise to.
+            user = data.get("event_from_user")
+            logger.info("chat blocked the bot; user %s", user.id if user else None)
+            return None
+        except Exception:
+            user: TgUser | None = data.get("event_from_user")  # type: ignore[no-redef]
+            chat: Chat | None = data.get("event_chat")
+            logger.exception(
+                "handler failed: update %s from user %s in chat %s (%s)",
+                getattr(event, "update_id", "?"),
+                user.id if user else None,
+                chat.id if chat else None,
+                _describe(event),
+            )
+            await self._apologise(event, data, chat)
+            return None
+
+    @staticmethod
+    async def _apologise(event: TelegramObject, data: dict[str, Any], chat: Chat | None) -> None:
+        bot: Bot | None = data.get("bot")
+        if bot is None or chat is None:
+            return
+        lang = data.get("lang") or lang_from_code(
+            getattr(data.get("event_from_user"), "language_code", None)
+        )
+        try:
+            if isinstance(event, Update) and event.callback_query is not None:
+                # Stop the spinner on the pressed button; ignore if it was already answered.
+                try:
+                    await bot.answer_callback_query(event.callback_query.id)
+                except Exception:
+                    logger.debug("callback query already answered", exc_info=True)
+            await bot.send_message(chat.id, ERROR_TEXT.get(lang, ERROR_TEXT["zh"]))
+        except Exception:
+            logger.warning("could not tell chat %s about the error", chat.id, exc_info=True)
+
+
+class ThrottlingMiddleware(BaseMiddleware):
+    """Per-user minimum gap between messages; extra messages in a burst are dropped."""
+
+    def __init__(self, min_interval: float, *, hint: bool = True) -> None:
+        self.min_interval = min_interval
+        self.hint = hint
+        self._last: dict[int, float] = {}
+        self._hinted: set[int] = set()
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        if self.min_interval <= 0 or not isinstance(event, Update) or event.message is None:
+            return await handler(event, data)
+        user: TgUser | None = data.get("event_from_user")
+        if user is None:
+            return await handler(event, data)
+        now = time.monotonic()
+        last = self._last.get(user.id)
+        if last is not None and now - last < self.min_interval:
+            logger.info("throttled a message from user %s", user.id)
+            # No hint in groups: most group messages are not addressed to the bot at all.
+            if self.hint and user.id not in self._hinted and event.message.chat.type == "private":
+                self._hinted.add(user.id)
+                lang = lang_from_code(user.language_code)
+                await event.message.answer(THROTTLE_TEXT[lang])
+            return None
+        self._last[user.id] = now
+        self._hinted.discard(user.id)
+        if len(self._last) > 10_000:  # keep memory bounded: forget users idle for a minute
+            cutoff = now - max(60.0, self.min_interval)
+            self._last = {uid: t for uid, t in self._last.items() if t >= cutoff}
+        return await handler(event, data)
+
+
+class UserLockMiddleware(BaseMiddleware):
+    """Serialises each user's updates; locks are dropped once nobody waits on them."""
+
+    def __init__(self) -> None:
+        self._locks: dict[int, asyncio.Lock] = {}
+        self._waiters: dict[int, int] = {}
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        user: TgUser | None = data.get("event_from_user")
+        if user is None:
+            return await handler(event, data)
+        lock = self._locks.setdefault(user.id, asyncio.Lock())
+        self._waiters[user.id] = self._waiters.get(user.id, 0) + 1
+        try:
+            async with lock:
+                # aiogram's FSM middleware (outside this one) read the state before we waited
+                # for the lock; the update handled before us may have changed it (e.g. /assess
+                # then an answer typed right after). State filters must see the current state.
+                context = data.get("state")
+                if context is not None:
+                    data["raw_state"] = await context.get_state()
+                return await handler(event, data)
+        finally:
+            self._waiters[user.id] -= 1
+            if self._waiters[user.id] == 0:
+                del self._waiters[user.id]
+                del self._locks[user.id]
+
+
+class UserMiddleware(BaseMiddleware):
+    """Upserts the sender's row and injects `user` and `lang`."""
+
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self.db = db
+        self.clock = clock
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        tg_user: TgUser | None = data.get("event_from_user")
+        if tg_user is None or tg_user.is_bot:
+            data["user"] = None
+            data["lang"] = "zh"
+            return await handler(event, data)
+        with self.db.session() as session:
+            user = upsert_user(
+                session,
+                user_id=tg_user.id,
+                first_name=tg_user.first_name,
+                username=tg_user.username,
+                language_code=tg_user.language_code,
+                now=self.clock(),
+            )
+        data["user"] = user
+        data["lang"] = effective_lang(user)
+        return await handler(event, data)
+

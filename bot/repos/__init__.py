@@ -1,0 +1,1 @@
+"""CRUD helpers, one module per feature; functions with keyword-only arguments."""

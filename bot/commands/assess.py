@@ -17,7 +17,6 @@ from typing import Any
 import yaml
 
 from bot.cli import CliError
-from knowledge.engine import AssessmentInputError, assess
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -56,6 +55,9 @@ def load_answers_file(path: Path) -> tuple[str, dict[str, Any]]:
 
 
 def cmd_assess(args: argparse.Namespace) -> int:
+    # Imported here so that other sub-commands do not pay for loading the engine.
+    from knowledge.engine import AssessmentInputError, assess
+
     edition, answers = load_answers_file(args.answers)
     try:
         result = assess(edition, answers, lang=args.lang)

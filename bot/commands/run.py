@@ -7,8 +7,6 @@ import asyncio
 import logging
 import sys
 
-from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
-
 from bot.cli import CliError
 from bot.settings import Settings
 
@@ -56,6 +54,10 @@ def run_command(args: argparse.Namespace) -> int:
             "environment or .env; to try the bot without Telegram, run `smebot chat`."
         )
     _show_info_logs()
+    # aiogram is imported here, not at module level: every `smebot` command loads this module and
+    # aiogram's types take seconds to import, which `kb`, `ask` and `assess` must not pay for.
+    from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
+
     from bot.app import build_services
 
     services = build_services(settings)

@@ -1,0 +1,162 @@
+"""Text handling for Chinese policy questions: normalisation, jieba with the domain dictionary,
+synonym expansion, script detection and sentence splitting.
+
+The jieba tokenizer is a private `jieba.Tokenizer()` instance (no global dictionary state), so
+several tokenizers with different word lists can live in one process (tests do exactly that).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import tempfile
+import threading
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import jieba
+
+from knowledge.lexicon import Lexicon, default_lexicon
+
+# jieba announces its dictionary loading on its own stderr logger; keep it quiet unless debugging.
+jieba.setLogLevel(logging.WARNING)
+
+MAX_QUESTION_CHARS = 1000  # longer input is cut: nobody asks a 4,000-character question
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_LATIN = re.compile(r"[A-Za-z]")
+_CONTROL = re.compile(r"[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\ufeff]")
+_WORDLIKE = re.compile(r"[\w\u4e00-\u9fff]", re.UNICODE)
+_SENTENCE_END = re.compile(r"(?<=[。；！？!?;])")
+_NUMERALS = "一二三四五六七八九十"
+# Article numbers stay whole tokens, so "第十五条讲什么" finds 第十五条 itself.
+ARTICLE_REFS: tuple[str, ...] = tuple(
+    f"第{(_NUMERALS[n // 10 - 1] if n >= 20 else '') + ('十' if n >= 10 else '')}"
+    f"{_NUMERALS[n % 10 - 1] if n % 10 else ''}条"
+    for n in range(1, 31)
+)
+
+
+def normalize(text: str) -> str:
+    """NFKC (full-width letters and digits become ASCII), no control characters, one space."""
+    text = unicodedata.normalize("NFKC", text or "")
+    text = _CONTROL.sub(" ", text)
+    return re.sub(r"\s+", " ", text).strip()[:MAX_QUESTION_CHARS]
+
+
+def latin_share(text: str) -> float:
+    """Share of Latin letters among letters that carry meaning (Latin + CJK). Digits and
+    punctuation are neutral, so "4月30日" is pure Chinese and "SME 集群" is mixed."""
+    latin = len(_LATIN.findall(text))
+    cjk = len(_CJK.findall(text))
+    total = latin + cjk
+    return latin / total if total else 0.0
+
+
+def detect_lang(text: str) -> str:
+    """"en" when the question is mostly Latin script, else "zh" (the bot's default)."""
+    return "en" if latin_share(text) >= 0.5 else "zh"
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split on full stops and semicolons, keeping the punctuation with its sentence."""
+    parts = [part.strip() for part in _SENTENCE_END.split(text)]
+    return [part for part in parts if part]
+
+
+@dataclass(frozen=True)
+class QueryTerms:
+    """A question as retrieval sees it.
+
+    tokens:    what goes to BM25 (question words + synonym expansions), de-duplicated
+    own:       the question's own content words (stopwords removed)
+    excused:   own words replaced by a synonym rule (not penalised if the corpus lacks them)
+    fired:     the synonym keys that matched
+    """
+
+    tokens: tuple[str, ...]
+    own: tuple[str, ...]
+    excused: frozenset[str]
+    fired: tuple[str, ...]
+
+
+class PolicyTokenizer:
+    """jieba (search mode) with the domain dictionary, stopwords and the synonym map."""
+
+    def __init__(
+        self,
+        lexicon: Lexicon | None = None,
+        extra_words: Iterable[str] = (),
+        cache_dir: Path | None = None,
+    ) -> None:
+        self.lexicon = lexicon or default_lexicon()
+        self._jieba = jieba.Tokenizer()
+        # jieba caches its parsed main dictionary (marshal) in one shared file; a stable
+        # directory makes every later start load it instead of rebuilding it (~3x faster).
+        self._jieba.tmp_dir = str(cache_dir or Path(tempfile.gettempdir()))
+        self._jieba.initialize()
+        for word in (*self.lexicon.words, *ARTICLE_REFS, *extra_words):
+            # freq=None lets jieba suggest a frequency high enough to keep the word whole.
+            self._jieba.add_word(word)
+        self._lock = threading.Lock()  # jieba's Tokenizer mutates caches lazily
+        # Search mode only adds the 2- and 3-character parts of a long word; domain terms
+        # inside a longer one ("特色产业集群" in "中小企业特色产业集群") must be found too.
+        self._domain = tuple(w.lower() for w in self.lexicon.words if len(w) > 3)
+
+    def words(self, text: str) -> list[str]:
+        """Content tokens of `text` (search-mode segmentation: whole words and their parts),
+        lower-cased, without punctuation and stopwords."""
+        text = normalize(text).lower()
+        with self._lock:
+            raw = list(self._jieba.cut_for_search(text))
+        out: list[str] = []
+        for token in raw:
+            token = token.strip()
+            if not token or not _WORDLIKE.search(token):
+                continue
+            if token in self.lexicon.stopwords:
+                continue
+            if token.isdigit() and len(token) < 4:
+                # Bare small numbers ("1", "30") match dates and counts everywhere; years
+                # ("2023") and dictionary words ("4月30日") carry the meaning.
+                continue
+            out.append(token)
+            if len(token) > 4:
+                out.extend(w for w in self._domain if w != token and w in token)
+        return out
+
+    def query(self, question: str) -> QueryTerms:
+        """Segment a question and add the canonical words its colloquial phrases stand for."""
+        text = normalize(question)
+        own = self.words(text)
+        fired = self.lexicon.expansions(text)
+        expanded: list[str] = []
+        excused: set[str] = set()
+        for key, targets in fired:
+            lowered_key = key.lower()
+            for token in own:
+                if token in lowered_key or lowered_key in token:
+                    excused.add(token)
+            for phrase in targets:
+                expanded.extend(self.words(phrase))
+        tokens = list(dict.fromkeys([*own, *expanded]))
+        return QueryTerms(
+            tokens=tuple(tokens),
+            own=tuple(dict.fromkeys(own)),
+            excused=frozenset(excused),
+            fired=tuple(key for key, _ in fired),
+        )
+
+
+_DEFAULT: PolicyTokenizer | None = None
+_DEFAULT_LOCK = threading.Lock()
+
+
+def default_tokenizer() -> PolicyTokenizer:
+    """One shared tokenizer for the packaged lexicon (jieba's first load costs ~1 s)."""
+    global _DEFAULT
+    with _DEFAULT_LOCK:
+        if _DEFAULT is None:
+            _DEFAULT = PolicyTokenizer()
+        return _DEFAULT

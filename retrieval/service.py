@@ -49,6 +49,9 @@ log = logging.getLogger(__name__)
 MAX_CITATIONS = 3
 # Further citations must score at least this share of the best one (and pass the gate).
 RELATED_RATIO = 0.8
+# ... and clear the refusal gate by a margin: a unit barely above it is not reliable enough
+# to show beside the answer (it read as noise, e.g. 第四条 next to an output-value question).
+RELATED_FLOOR = 1.25
 _SECONDARY_KINDS = frozenset({"facts"})
 _REF_IN_TEXT = re.compile(
     r"第[零〇一二两三四五六七八九十百\d]{1,4}条(?:第?[（(]?[一二三四五六七八九十\d][）)]?项?)?"
@@ -187,7 +190,10 @@ class Answerer:
         """A cited answer, or a polite refusal; never raises on odd input."""
         original = question if isinstance(question, str) else str(question or "")
         text = normalize(original)
-        lang = lang if lang in ("zh", "en") else detect_lang(text)
+        # An English question gets an English lead whatever the user's interface language;
+        # otherwise the caller's language (the user's setting) wins over detection.
+        detected = detect_lang(text)
+        lang = "en" if detected == "en" else (lang if lang in ("zh", "en") else detected)
         if not re.search(r"[\w\u4e00-\u9fff]", text):
             return refusal(original, lang, empty=True)
         _found, missing = self.explicit_refs(text)
@@ -202,7 +208,7 @@ class Answerer:
         chosen = [hits[0]] + [
             hit
             for hit in hits[1:]
-            if hit.score >= max(self.threshold, RELATED_RATIO * top)
+            if hit.score >= max(RELATED_FLOOR * self.threshold, RELATED_RATIO * top)
         ]
         ranked = [(self._units[hit.key], hit.score) for hit in chosen[:MAX_CITATIONS]]
         query_tokens = set(self.tokenizer.query(text).tokens)

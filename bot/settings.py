@@ -82,6 +82,10 @@ class Settings(BaseSettings):
     reminder_retry_delay_seconds: float = Field(
         default=60.0, ge=0, description="First wait before a failed reminder is tried again"
     )
+    reminder_max_unsettled: int = Field(
+        default=20, ge=1, description="Sends under way or not yet recorded (bounds what a hard "
+        "crash can re-send)"
+    )
 
     @field_validator("admin_ids", mode="before")
     @classmethod

@@ -39,6 +39,7 @@ from aiogram.exceptions import (
 from aiogram.types import InputFile, Message
 
 from bot.settings import Settings
+from bot.telegram import retries_handled_by_caller
 
 logger = logging.getLogger(__name__)
 
@@ -236,7 +237,8 @@ class Sender:
                 return SendResult("aborted", attempts=attempts)
             attempts += 1
             try:
-                message = await call()
+                with retries_handled_by_caller():
+                    message = await call()
             except TelegramRetryAfter as exc:
                 retry_afters += 1
                 self.stats["retry_after"] += 1

@@ -20,7 +20,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
@@ -45,6 +47,21 @@ from bot.settings import Settings
 logger = logging.getLogger(__name__)
 
 ForbiddenCallback = Callable[[int], None]
+
+# True while a caller with its own retry policy is sending (the reminder Sender: it must see every
+# 429 to slow that chat down and count attempts for its dead-letter rule). Retrying here as well
+# would multiply the attempts, so the middleware then only reports 403s.
+_caller_retries: ContextVar[bool] = ContextVar("smebot_caller_retries", default=False)
+
+
+@contextmanager
+def retries_handled_by_caller() -> Iterator[None]:
+    """Within this block, Bot API calls are made once: the caller handles 429/5xx itself."""
+    token = _caller_retries.set(True)
+    try:
+        yield
+    finally:
+        _caller_retries.reset(token)
 
 
 class RetryMiddleware(BaseRequestMiddleware):
@@ -73,12 +90,13 @@ class RetryMiddleware(BaseRequestMiddleware):
     ) -> Response[TelegramType]:
         if isinstance(method, GetUpdates):
             return await make_request(bot, method)
+        max_attempts = 1 if _caller_retries.get() else self.max_attempts
         attempt = 1
         while True:
             try:
                 return await make_request(bot, method)
             except TelegramRetryAfter as exc:
-                if attempt >= self.max_attempts or exc.retry_after > self.max_retry_after:
+                if attempt >= max_attempts or exc.retry_after > self.max_retry_after:
                     raise
                 delay = float(exc.retry_after)
                 logger.warning(
@@ -86,7 +104,7 @@ class RetryMiddleware(BaseRequestMiddleware):
                     attempt, delay,
                 )
             except (TelegramServerError, TelegramNetworkError) as exc:
-                if attempt >= self.max_attempts:
+                if attempt >= max_attempts:
                     raise
                 delay = min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
                 delay *= 1 + random.random() * 0.1  # a little jitter so retries do not align

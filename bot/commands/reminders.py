@@ -166,8 +166,8 @@ async def _run_once(settings: Settings) -> dict[str, int]:
     from bot.telegram import make_bot
 
     db = _database(settings)
-    # The bulk sender does its own retrying; a retrying session underneath would multiply tries.
-    bot = make_bot(settings.model_copy(update={"telegram_max_attempts": 1}))
+    # The Sender retries itself; the session's retry layer stands aside for its calls.
+    bot = make_bot(settings)
     try:
         scheduler = ReminderScheduler(db=db, clock=make_clock(settings.smebot_now),
                                       settings=settings)

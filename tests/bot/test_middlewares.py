@@ -15,7 +15,7 @@ from aiogram.exceptions import (
 from aiogram.methods import GetUpdates, SendMessage
 
 import bot.telegram as telegram_module
-from bot.telegram import RetryMiddleware
+from bot.telegram import RetryMiddleware, retries_handled_by_caller
 from tests.support.doubles import FakeAnswerer
 from tests.support.fixtures import BotHarness, HarnessFactory
 
@@ -90,6 +90,23 @@ async def test_forbidden_reports_the_chat_and_does_not_retry(sleeps: list[float]
     with pytest.raises(TelegramForbiddenError):
         await RetryMiddleware(on_forbidden=blocked.append)(script, BOT, METHOD)
     assert (script.calls, blocked, sleeps) == (1, [77], [])
+
+
+async def test_callers_with_their_own_retry_policy_get_one_attempt(sleeps: list[float]) -> None:
+    # The reminder Sender retries itself; a second layer here would multiply its attempts.
+    script = Script(TelegramServerError(METHOD, "Bad Gateway"))
+    with retries_handled_by_caller(), pytest.raises(TelegramServerError):
+        await RetryMiddleware(max_attempts=4)(script, BOT, METHOD)
+    assert (script.calls, sleeps) == (1, [])
+    # Outside the block the middleware retries again, and 403s are still reported inside it.
+    assert await RetryMiddleware(max_attempts=4)(Script(TelegramServerError(METHOD, "x")),
+                                                 BOT, METHOD) == "ok"
+    blocked: list[int] = []
+    with retries_handled_by_caller(), pytest.raises(TelegramForbiddenError):
+        await RetryMiddleware(on_forbidden=blocked.append)(
+            Script(TelegramForbiddenError(METHOD, "Forbidden")), BOT, METHOD
+        )
+    assert blocked == [77]
 
 
 async def test_get_updates_is_left_to_the_polling_loop(sleeps: list[float]) -> None:

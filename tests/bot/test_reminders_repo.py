@@ -156,6 +156,21 @@ def test_cancelled_subscription_is_not_claimed_and_forget_deletes(db: Database) 
         assert repo.list_subscriptions(session, user_id=5, active_only=False) == []
 
 
+def test_forget_removes_subscriptions_and_their_deliveries(db: Database) -> None:
+    # /forget goes through the generic users.delete_user: it must reach this feature's tables.
+    from bot.repos.users import delete_user
+
+    mine, theirs = _sub(db, user_id=5, chat_id=5), _sub(db, user_id=6, chat_id=6)
+    with db.session() as session:
+        repo.ensure_deliveries(session, due=[_due(mine), _due(theirs)], now=NOW)
+        assert len(repo.list_deliveries(session)) == 2
+        delete_user(session, user_id=5)
+    with db.session() as session:
+        assert repo.list_subscriptions(session, user_id=5, active_only=False) == []
+        assert [d.subscription_id for d in repo.list_deliveries(session)] == [theirs]
+        assert len(repo.list_subscriptions(session, user_id=6, active_only=False)) == 1
+
+
 def test_stats(db: Database) -> None:
     _sub(db, user_id=1)
     cancelled = _sub(db, user_id=2)

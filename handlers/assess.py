@@ -40,7 +40,13 @@ from bot.models.users import User
 from bot.rendering import escape, quote_block, split_html
 from bot.report import group_advice
 from bot.repos import assessments as repo
-from knowledge.criteria import CriteriaEdition, Indicator, format_number, list_editions
+from knowledge.criteria import (
+    CriteriaEdition,
+    Indicator,
+    format_number,
+    list_editions,
+    requirement_text,
+)
 from knowledge.engine import (
     Assessment,
     AssessmentInputError,
@@ -187,8 +193,8 @@ def _question_html(
     )
     text = indicator.question_en if lang == "en" else indicator.question
     lines = [head, "", escape(text)]
-    if indicator.kind != "bool" and not indicator.info and indicator.threshold is not None:
-        requirement = f"{indicator.comparison} {format_number(indicator.threshold)}"
+    requirement = requirement_text(indicator, lang) if indicator.kind != "bool" else None
+    if requirement:
         lines.append(escape(_t(lang, f"（本版要求：{requirement}）", f"(Required: {requirement})")))
     hint = _hint(indicator, lang)
     if hint:

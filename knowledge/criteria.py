@@ -195,6 +195,26 @@ def format_number(value: float) -> str:
 _COMPARISON_ZH = {">=": "不低于", ">": "高于", "<=": "不超过"}
 
 
+_COMPARISON_EN = {">=": "at least", ">": "above", "<=": "at most"}
+
+
+def requirement_text(indicator: Indicator, lang: str = "zh") -> str | None:
+    """The threshold in words for a person ("一般不超过100平方公里", "above 70%"); None when the
+    edition bundles no figure. The symbolic form ("<= 100") is for the JSON output only."""
+    if indicator.info or indicator.threshold is None or indicator.comparison is None:
+        return None
+    figure = format_number(indicator.threshold)
+    if lang == "en":
+        unit = indicator.unit_en or indicator.unit or ""
+        amount = f"{figure}%" if unit == "%" else f"{figure} {unit}".rstrip()
+        word = ("usually " if indicator.soft else "") + _COMPARISON_EN[indicator.comparison]
+        each = " each year" if indicator.kind == "yearly_series" else ""
+        return f"{word} {amount}{each}"
+    word = "一般不超过" if indicator.soft else _COMPARISON_ZH[indicator.comparison]
+    each = "每年" if indicator.kind == "yearly_series" else ""
+    return f"{each}{word}{figure}{indicator.unit or ''}"
+
+
 def describe_indicator(indicator: Indicator) -> str:
     """One line of Chinese stating the requirement, for the document text and the chat."""
     unit = indicator.unit or ""

@@ -151,3 +151,18 @@ def test_file_name_must_match_id(tmp_path: Path) -> None:
     with pytest.raises(KnowledgeDataError) as info:
         load_edition_file(path)
     assert info.value.field == "id"
+
+
+def test_requirements_read_as_words_for_people() -> None:
+    from knowledge.criteria import requirement_text
+
+    national = load_edition("national-2022")
+    by_id = {i.id: i for d in national.dimensions for i in d.indicators}
+    assert requirement_text(by_id["area_km2"]) == "一般不超过100平方公里"
+    assert requirement_text(by_id["output_value_yi"]) == "每年不低于40亿元"
+    assert requirement_text(by_id["leading_industry_share_pct"]) == "高于70%"
+    assert requirement_text(by_id["leading_industry_share_pct"], "en") == "above 70%"
+    assert requirement_text(by_id["pillar_industry"]) is None  # yes/no: no figure
+    assert requirement_text(by_id["rd_growth_pct"]) is None  # recorded, no national figure
+    yunnan = {i.id: i for d in load_edition("yunnan-2023").dimensions for i in d.indicators}
+    assert requirement_text(yunnan["rd_growth_pct"]) == "高于5%"

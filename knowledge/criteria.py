@@ -14,9 +14,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
+from knowledge.datafile import read_yaml, validation_error
 from knowledge.errors import KnowledgeDataError
 from knowledge.models import Article, Document
 
@@ -243,31 +243,14 @@ def _article_text(prose: str, indicators: Sequence[Indicator]) -> str:
 # Loading and validation
 
 
-def _loc_to_field(loc: Sequence[int | str]) -> str:
-    """("dimensions", 2, "indicators", 0, "kind") -> "dimensions[2].indicators[0].kind"."""
-    field = ""
-    for part in loc:
-        if isinstance(part, int):
-            field += f"[{part}]"
-        else:
-            field += f".{part}" if field else str(part)
-    return field or "(file)"
-
-
 def _parse(path: Path) -> CriteriaEdition:
-    try:
-        raw: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise KnowledgeDataError(path, "(file)", f"cannot read: {exc}") from exc
-    except yaml.YAMLError as exc:
-        raise KnowledgeDataError(path, "(file)", f"not valid YAML: {exc}") from exc
+    raw: Any = read_yaml(path)
     if not isinstance(raw, dict):
         raise KnowledgeDataError(path, "(file)", "expected a mapping at the top level")
     try:
         edition = CriteriaEdition.model_validate(raw)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        raise KnowledgeDataError(path, _loc_to_field(first["loc"]), first["msg"]) from exc
+        raise validation_error(path, exc) from exc
     _check_consistency(path, edition)
     return edition
 

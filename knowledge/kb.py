@@ -18,14 +18,14 @@ from __future__ import annotations
 import functools
 import hashlib
 import importlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
-import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from knowledge.datafile import field_path, parse_yaml
 from knowledge.errors import KnowledgeDataError
 from knowledge.models import Article, Document
 from knowledge.refs import (
@@ -144,58 +144,16 @@ class _PlainFile(_Strict):
 # YAML reading
 
 
-class _StrictLoader(yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader):  # type: ignore[misc]
-    """Safe loader (libyaml when available: loading runs at every CLI start) that rejects
-    duplicate keys, which plain PyYAML would silently resolve to the last one."""
-
-
-def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[Any, Any]:
-    loader.flatten_mapping(node)
-    mapping: dict[Any, Any] = {}
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        if key in mapping:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r}", key_node.start_mark
-            )
-        mapping[key] = loader.construct_object(value_node, deep=True)
-    return mapping
-
-
-_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
 def _parse_yaml(path: Path, raw: bytes) -> dict[str, Any]:
-    try:
-        data = yaml.load(raw.decode("utf-8"), Loader=_StrictLoader)  # a SafeLoader subclass
-    except UnicodeDecodeError as exc:
-        raise KnowledgeDataError(path, "(file)", f"not UTF-8: {exc}") from exc
-    except yaml.YAMLError as exc:
-        where = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        line = f" at line {where.line + 1}" if where is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise KnowledgeDataError(path, "(yaml)", f"malformed YAML{line}: {problem}") from exc
+    data = parse_yaml(path, raw)
     if not isinstance(data, dict):
         raise KnowledgeDataError(path, "(top level)", "expected a mapping of keys to values")
     return data
 
 
-def _loc_to_field(loc: Sequence[int | str]) -> str:
-    """('chapters', 3, 'articles', 1, 'ref') -> 'chapters[3].articles[1].ref'."""
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif part.startswith(("function-", "tagged-union")):
-            continue  # pydantic's internal validator names are noise to a data editor
-        else:
-            out += f".{part}" if out else part
-    return out or "(top level)"
-
-
 def _validation_error(path: Path, exc: ValidationError) -> KnowledgeDataError:
     error = exc.errors(include_url=False)[0]
-    field_name = _loc_to_field(error["loc"])
+    field_name = field_path(error["loc"])
     kind = error["type"]
     if kind == "extra_forbidden":
         message = "unknown key"

@@ -13,9 +13,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from knowledge.datafile import read_yaml
 from knowledge.errors import KnowledgeDataError
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -24,7 +24,6 @@ LEXICON_PATH = DATA_DIR / "lexicon.yaml"
 _LATIN = re.compile(r"[A-Za-z]")
 
 # The C loader is ~10x faster than the pure-Python one (start-up time matters for the CLI).
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class _LexiconFile(BaseModel):
@@ -126,13 +125,7 @@ def parse_lexicon(raw: Any, path: Path) -> Lexicon:
 def load_lexicon(path: Path | None = None) -> Lexicon:
     """Read and validate a lexicon file (the packaged one by default)."""
     path = path or LEXICON_PATH
-    try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
-    except FileNotFoundError as exc:
-        raise KnowledgeDataError(path, "(file)", "file not found") from exc
-    except yaml.YAMLError as exc:
-        raise KnowledgeDataError(path, "(yaml)", str(exc)) from exc
-    return parse_lexicon(raw, path)
+    return parse_lexicon(read_yaml(path), path)
 
 
 @lru_cache(maxsize=1)

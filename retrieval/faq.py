@@ -12,15 +12,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from knowledge.datafile import read_yaml
 from knowledge.errors import KnowledgeDataError
 
 FAQ_PATH = Path(__file__).resolve().parent.parent / "knowledge" / "data" / "faq.yaml"
 
 # The C loader is ~10x faster than the pure-Python one (start-up time matters for the CLI).
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class FaqCite(BaseModel):
@@ -69,13 +68,7 @@ def parse_faq(raw: Any, path: Path) -> tuple[FaqEntry, ...]:
 
 def load_faq(path: Path | None = None) -> tuple[FaqEntry, ...]:
     path = path or FAQ_PATH
-    try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
-    except FileNotFoundError as exc:
-        raise KnowledgeDataError(path, "(file)", "file not found") from exc
-    except yaml.YAMLError as exc:
-        raise KnowledgeDataError(path, "(yaml)", str(exc)) from exc
-    return parse_faq(raw, path)
+    return parse_faq(read_yaml(path), path)
 
 
 @lru_cache(maxsize=1)

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import importlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -566,13 +565,9 @@ def _data_files(data_dir: Path) -> list[Path]:
 def _criteria_documents(criteria_dir: Path | None) -> list[Document]:
     """The criteria editions, loaded and validated by `knowledge.criteria` from `criteria_dir`
     (None: that module's own folder, which is the package's data/criteria)."""
-    try:
-        criteria = importlib.import_module("knowledge.criteria")
-    except ModuleNotFoundError as exc:
-        if exc.name == "knowledge.criteria":
-            return []  # no criteria module in this build: the rest still loads
-        raise
-    return [edition.as_document() for edition in criteria.list_editions(criteria_dir)]
+    from knowledge.criteria import list_editions  # resolved at call time: tests substitute it
+
+    return [edition.as_document() for edition in list_editions(criteria_dir)]
 
 
 def load_knowledge_base(

@@ -171,7 +171,6 @@ def test_broken_data_is_a_clean_error(
 
 
 def test_show_criteria_dimension(capsys: pytest.CaptureFixture[str]) -> None:
-    pytest.importorskip("knowledge.criteria")
     code, out, _ = run(capsys, "show", "认定标准·一")
     assert code == 0
     assert out.splitlines()[0] == "认定标准·一"

@@ -20,7 +20,7 @@ Fixtures
     throttle_seconds=1.0)``. Defaults: the doubles, ``throttle_seconds=0`` (tests send fast),
     short retry backoff. Every harness it made is stopped at teardown.
 ``real_answerer`` / ``real_kb`` / ``answerer_data_dir`` (session)
-    The real retrieval answerer and knowledge base (skip the test when retrieval is missing),
+    The real retrieval answerer and knowledge base,
     and the data dir with the answerer's index (point a subprocess's SMEBOT_DATA_DIR at it).
 ``fake_answerer`` / ``fake_kb``
     Fresh doubles.
@@ -316,10 +316,8 @@ def fake_answerer() -> FakeAnswerer:
 
 @pytest.fixture(scope="session")
 def real_kb() -> Any:
-    try:
-        from knowledge.kb import default_knowledge_base
-    except ImportError as exc:  # pragma: no cover - only while knowledge/ is being built
-        pytest.skip(f"knowledge base not available: {exc}")
+    from knowledge.kb import default_knowledge_base
+
     return default_knowledge_base()
 
 
@@ -333,10 +331,8 @@ def answerer_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def real_answerer(answerer_data_dir: Path) -> Any:
     """The real answerer, built once per session (index build + model: seconds)."""
-    try:
-        from retrieval.service import build_answerer
-    except ImportError as exc:  # pragma: no cover - only while retrieval/ is being built
-        pytest.skip(f"retrieval not available: {exc}")
+    from retrieval.service import build_answerer
+
     settings = Settings(
         smebot_data_dir=answerer_data_dir,
         database_url=f"sqlite:///{answerer_data_dir / 'unused.sqlite3'}",

@@ -166,7 +166,9 @@ def build_dispatcher(
     install_tracker(dp)
     dp.update.outer_middleware(ErrorMiddleware())
     throttle = services.settings.throttle_seconds if throttle_seconds is None else throttle_seconds
-    dp.update.outer_middleware(ThrottlingMiddleware(throttle))
+    dp.update.outer_middleware(
+        ThrottlingMiddleware(throttle, burst=services.settings.throttle_burst)
+    )
     dp.update.outer_middleware(UserLockMiddleware())
     dp.update.outer_middleware(UserMiddleware(services.db, services.clock))
     dp.include_router(build_root_router())

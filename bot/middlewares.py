@@ -157,12 +157,16 @@ class ErrorMiddleware(BaseMiddleware):
 
 
 class ThrottlingMiddleware(BaseMiddleware):
-    """Per-user minimum gap between messages; extra messages in a burst are dropped."""
+    """Per-user token bucket over messages: a burst of `burst` passes at once (people often send
+    /start and a question, or two lines, in a row: those must never be lost); after that one
+    message per `min_interval`. Only a flood beyond that is dropped, with one hint per flood.
+    Buttons are not throttled."""
 
-    def __init__(self, min_interval: float, *, hint: bool = True) -> None:
+    def __init__(self, min_interval: float, *, burst: int = 5, hint: bool = True) -> None:
         self.min_interval = min_interval
+        self.burst = max(1, burst)
         self.hint = hint
-        self._last: dict[int, float] = {}
+        self._buckets: dict[int, tuple[float, float]] = {}  # user id -> (tokens, at)
         self._hinted: set[int] = set()
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
@@ -172,8 +176,10 @@ class ThrottlingMiddleware(BaseMiddleware):
         if user is None:
             return await handler(event, data)
         now = time.monotonic()
-        last = self._last.get(user.id)
-        if last is not None and now - last < self.min_interval:
+        tokens, at = self._buckets.get(user.id, (float(self.burst), now))
+        tokens = min(float(self.burst), tokens + (now - at) / self.min_interval)
+        if tokens < 1.0:
+            self._buckets[user.id] = (tokens, now)
             logger.info("throttled a message from user %s", user.id)
             # No hint in groups: most group messages are not addressed to the bot at all.
             if self.hint and user.id not in self._hinted and event.message.chat.type == "private":
@@ -181,11 +187,11 @@ class ThrottlingMiddleware(BaseMiddleware):
                 lang = lang_from_code(user.language_code)
                 await event.message.answer(THROTTLE_TEXT[lang])
             return None
-        self._last[user.id] = now
+        self._buckets[user.id] = (tokens - 1.0, now)
         self._hinted.discard(user.id)
-        if len(self._last) > 10_000:  # keep memory bounded: forget users idle for a minute
-            cutoff = now - max(60.0, self.min_interval)
-            self._last = {uid: t for uid, t in self._last.items() if t >= cutoff}
+        if len(self._buckets) > 10_000:  # keep memory bounded: a refilled bucket is the default
+            refill = self.burst * self.min_interval
+            self._buckets = {uid: b for uid, b in self._buckets.items() if now - b[1] < refill}
         return await handler(event, data)
 
 

@@ -59,7 +59,10 @@ class Settings(BaseSettings):
     # Sending limits (Telegram: ~30 msg/s overall, ~1 msg/s per chat)
     send_rate_per_second: float = 25.0
     send_rate_per_chat_per_second: float = 1.0
-    throttle_seconds: float = Field(default=0.5, description="Min gap between one user's updates")
+    throttle_seconds: float = Field(
+        default=0.5, description="Sustained gap between one user's messages, after a burst"
+    )
+    throttle_burst: int = Field(default=5, ge=1, description="Messages one user may send at once")
     telegram_max_attempts: int = Field(default=4, ge=1, description="Tries per Bot API call")
     telegram_retry_base_delay: float = Field(
         default=0.5, ge=0, description="First backoff after a 5xx or network error (doubles)"

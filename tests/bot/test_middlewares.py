@@ -116,15 +116,28 @@ async def test_get_updates_is_left_to_the_polling_loop(sleeps: list[float]) -> N
     assert script.calls == 1
 
 
-async def test_throttling_drops_bursts_with_one_hint(make_harness: HarnessFactory) -> None:
-    h = await make_harness(throttle_seconds=30)
+async def test_throttling_lets_a_short_burst_through(make_harness: HarnessFactory) -> None:
+    # /start and a question sent right after it: both are answered, nothing is lost.
+    h = await make_harness(throttle_seconds=30, throttle_burst=3)
+    first = await h.send(204, "/start")
+    await h.send(204, "集群有效期多久？")
+    await h.send(204, "年报什么时候交？")
+    await h.settle()
+    texts = [m.text for m in h.messages(204, after=first.mark)]
+    assert sum("/assess" in t for t in texts) == 1  # the greeting
+    assert sum("📖" in t for t in texts) == 2  # both answers, with their sources
+    assert not any("请稍等" in t for t in texts)
+
+
+async def test_throttling_drops_floods_with_one_hint(make_harness: HarnessFactory) -> None:
+    h = await make_harness(throttle_seconds=30, throttle_burst=2)
     first = await h.send(201, "集群有效期多久？")
-    for _ in range(3):
+    for _ in range(4):
         await h.send(201, "集群有效期多久？")
     await h.settle()
     texts = [m.text for m in h.messages(201, after=first.mark)]
-    assert sum("出处" in t for t in texts) == 1
-    assert sum("请稍等" in t for t in texts) == 1
+    assert sum("出处" in t for t in texts) == 2  # the burst
+    assert sum("请稍等" in t for t in texts) == 1  # one hint for the rest of the flood
     # Buttons are not throttled.
     answer = next(m for m in h.messages(201) if m.buttons)
     await h.click(201, answer, "查看原文", "第十五条")

@@ -25,8 +25,22 @@ SECONDARY_PRIOR = 0.9
 # A provincial edition of the criteria repeats the national wording; unless the question names
 # that province, the national edition is what people mean.
 REGIONAL_PRIOR = 0.85
+# A question that names a province means that province's edition; the national one, which
+# otherwise repeats the same wording with other figures, steps back further.
+NAMED_REGION_PRIOR = 0.75
 # A question about one year ("2023年推荐") prefers units that mention that year.
 YEAR_MISMATCH_PRIOR = 0.6
+# ... and, among those, the unit that is about that year (its heading names it) over units
+# that merely mention it.
+YEAR_HEADING_PRIOR = 1.2
+# A question asking for a kind of fact (how many, what percentage, by which date) prefers
+# units that state a fact of that kind ("200个左右" over "第十四个五年规划").
+ANSWER_TYPE_PRIOR = 1.15
+# A deadline question ("什么时候截止") is answered only by a unit stating a deadline ("……前报送").
+DEADLINE_PRIOR = 1.3
+# A unit that points to an article for a matter ("见《暂行办法》第十五条") gives way to that
+# article when the article scores at least this share of the unit's score.
+DEFER_RATIO = 0.9
 # A question that names an article ("第十五条讲什么") gets that article whatever the wording.
 EXPLICIT_REF_SCORE = 0.9
 # Below this fused score the question is outside what the bot knows (refusal gate).

@@ -17,16 +17,22 @@ from typing import Any
 from langchain_core.embeddings import Embeddings
 
 from knowledge.kb import KnowledgeBase, default_knowledge_base
+from knowledge.lexicon import Lexicon
 from knowledge.refs import article_ref, parse_measures_ref
 from retrieval.answer import Answer, Citation
 from retrieval.chunks import Chunk, Target, Unit, build_chunks, chunks_digest, units_from_documents
-from retrieval.compose import Composer, missing_answer, refusal
+from retrieval.compose import Composer, detect_intents, fact_matches, missing_answer, refusal
 from retrieval.dense import PACKAGED_MODEL, DenseIndex, LazyEmbeddings, load_embeddings
 from retrieval.faq import FAQ_PATH, FaqEntry, check_citations, load_faq
 from retrieval.fusion import (
+    ANSWER_TYPE_PRIOR,
+    DEADLINE_PRIOR,
+    DEFER_RATIO,
+    NAMED_REGION_PRIOR,
     REFUSAL_THRESHOLD,
     REGIONAL_PRIOR,
     SECONDARY_PRIOR,
+    YEAR_HEADING_PRIOR,
     YEAR_MISMATCH_PRIOR,
     Hit,
     dense_weight,
@@ -58,6 +64,11 @@ _REF_IN_TEXT = re.compile(
 )
 _YEAR = re.compile(r"(?<!\d)(20\d\d)(?!\d)")
 _REGION = re.compile(r"^(.{2,8}?)(?:省|自治区|市)?认定标准")
+# Fact kinds whose presence in a unit is a fair sign it answers the question.
+_TYPED_INTENTS = ("deadline", "count", "percent", "amount")
+# A pointer from one unit to an article of the measures ("见《暂行办法》第十五条").
+_POINTER = re.compile(r"《暂行办法》(第[一二三四五六七八九十]{1,3}条)")
+_CJK_CHAR = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 _EN_ARTICLE = re.compile(r"\barticle\s+(\d{1,2})(?:\s*\((\d)\))?", re.IGNORECASE)
 
 
@@ -137,7 +148,7 @@ class Answerer:
 
     def search(self, question: str, k: int = 5) -> list[Hit]:
         """The top `k` units for a question, best first (no gate applied)."""
-        text = normalize(question)
+        text = self.tokenizer.correct(normalize(question))
         if not text:
             return []
         lexical = self.lexical.search(text)
@@ -161,13 +172,30 @@ class Answerer:
             priors=self._priors(text),
             explicit=explicit,
         )
-        return hits[:k]
+        return self._defer(hits)[:k]
+
+    def _defer(self, hits: list[Hit]) -> list[Hit]:
+        """A unit that only points to an article of the measures for the matter ("见《暂行办法》
+        第十五条") steps behind that article when the article scores nearly as well."""
+        if len(hits) < 2:
+            return hits
+        measures = self.kb.measures.id
+        first = hits[0]
+        unit = self._units[first.key]
+        if unit.doc_kind == "measures":
+            return hits
+        pointed = {Target(measures, ref, None).key for ref in _POINTER.findall(unit.text)}
+        for index, hit in enumerate(hits[1:4], start=1):
+            if hit.key in pointed and hit.score >= DEFER_RATIO * first.score:
+                return [hit, *hits[:index], *hits[index + 1 :]]
+        return hits
 
     def _priors(self, text: str) -> dict[str, float]:
         """Per-unit score factors: primary sources over fact sheets, the national criteria
         unless a province is named, units of the year asked about."""
         years = set(_YEAR.findall(text))
         named = {region for region in self._regions.values() if region in text}
+        typed = [i for i in detect_intents(text) if i in _TYPED_INTENTS]
         priors: dict[str, float] = {}
         for key, unit in self._units.items():
             factor = 1.0
@@ -176,10 +204,21 @@ class Answerer:
             if unit.doc_kind == "criteria":
                 region = self._regions.get(unit.target.doc)
                 # No province named: the national edition. A province named: its edition.
-                if (region is not None and region not in named) or (region is None and named):
+                if region is not None and region not in named:
                     factor *= REGIONAL_PRIOR
+                elif region is None and named:
+                    factor *= NAMED_REGION_PRIOR
             if years and not any(y in f"{unit.heading or ''}{unit.text}" for y in years):
                 factor *= YEAR_MISMATCH_PRIOR
+            elif years and any(y in (unit.heading or "") for y in years):
+                factor *= YEAR_HEADING_PRIOR
+            # Facts a unit gives only as examples ("例如有省份……") are not what it states.
+            if "deadline" in typed and fact_matches(unit.text, "deadline", examples=False):
+                factor *= DEADLINE_PRIOR
+            elif typed and any(
+                fact_matches(unit.text, intent, examples=False) for intent in typed
+            ):
+                factor *= ANSWER_TYPE_PRIOR
             if factor != 1.0:
                 priors[key] = factor
         return priors
@@ -199,8 +238,14 @@ class Answerer:
         _found, missing = self.explicit_refs(text)
         if missing:
             return self._missing(original, lang, missing[0])
+        text = self.tokenizer.correct(text)
         hits = self.search(text, k=MAX_CITATIONS + 2)
         if self.tokenizer.lexicon.foreign_topic(text) or not in_scope(hits, self.threshold):
+            # Text with Chinese in it gets a Chinese refusal unless the user chose English.
+            if lang == "en" and detected == "en" and _CJK_CHAR.search(text) and not _has_words(
+                text, self.tokenizer.lexicon
+            ):
+                lang = "zh"
             answer = refusal(original, lang)
             top_score = hits[0].score if hits else 0.0
             return Answer(original, False, answer.answer, [], top_score, lang)
@@ -210,7 +255,25 @@ class Answerer:
             for hit in hits[1:]
             if hit.score >= max(RELATED_FLOOR * self.threshold, RELATED_RATIO * top)
         ]
-        ranked = [(self._units[hit.key], hit.score) for hit in chosen[:MAX_CITATIONS]]
+        chosen = chosen[:MAX_CITATIONS]
+        # A question comparing years ("2024年和2025年……有变化吗") cites the unit about each.
+        years = list(dict.fromkeys(_YEAR.findall(text)))
+        if len(years) > 1:
+            for year in years:
+                if any(year in (self._units[h.key].heading or "") for h in chosen):
+                    continue
+                about = next(
+                    (
+                        h
+                        for h in hits
+                        if year in (self._units[h.key].heading or "")
+                        and h.score >= self.threshold
+                    ),
+                    None,
+                )
+                if about is not None and len(chosen) < MAX_CITATIONS:
+                    chosen.insert(1, about)
+        ranked = [(self._units[hit.key], hit.score) for hit in chosen]
         query_tokens = set(self.tokenizer.query(text).tokens)
 
         def score_sentence(sentence: str) -> float:
@@ -231,6 +294,18 @@ class Answerer:
         label = record.label if record is not None else f"《暂行办法》{ref}"
         body, citations = missing_answer(question, lang, label, related)
         return Answer(question, True, body, citations, 1.0, lang)
+
+
+_EN_WORD = re.compile(r"[A-Za-z]+")
+
+
+def _has_words(text: str, lexicon: Lexicon) -> bool:
+    """Whether the Latin part of `text` reads as English (any word the stopword list or an
+    English synonym key knows), not as keyboard noise ("asdfqwer zxcv")."""
+    known = set(lexicon.stopwords) | {
+        part for key, _ in lexicon.synonyms for part in key.lower().split()
+    }
+    return any(word.lower() in known for word in _EN_WORD.findall(text))
 
 
 def _setting(settings: Any, name: str, default: Any) -> Any:

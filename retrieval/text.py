@@ -103,6 +103,73 @@ class PolicyTokenizer:
         # Search mode only adds the 2- and 3-character parts of a long word; domain terms
         # inside a longer one ("特色产业集群" in "中小企业特色产业集群") must be found too.
         self._domain = tuple(w.lower() for w in self.lexicon.words if len(w) > 3)
+        self._typos = _typo_index(self.lexicon)
+
+    def correct(self, text: str) -> str:
+        """Fix a one-character slip in a domain term ("有效其" -> 有效期, "年爆" -> 年报).
+
+        A window of the question is replaced only when it sits on jieba's word boundaries, is
+        not itself a word of the dictionary, and differs from exactly one domain term (a
+        dictionary word or a synonym key) in exactly one character. A two-character window must
+        be two characters jieba could not join into any word, and the slipped character must
+        be one jieba left on its own, so real words ("年度", "增长") are never "corrected";
+        neither are numerals or windows holding question words ("多少个")."""
+        if not self._typos or not _CJK.search(text):
+            return text
+        with self._lock:
+            tokens = list(self._jieba.cut(text))
+        bounds = [0]
+        for token in tokens:
+            bounds.append(bounds[-1] + len(token))
+        singles = {bounds[i] for i, token in enumerate(tokens) if len(token) == 1}
+        starts = set(bounds)
+        replacements: list[tuple[int, int, str]] = []
+        taken_until = 0
+        for start in bounds[:-1]:
+            if start < taken_until:
+                continue
+            for length in range(TYPO_MAX_LEN, 1, -1):
+                end = start + length
+                if end not in starts or end > len(text):
+                    continue
+                window = text[start:end]
+                if not all(_CJK.match(ch) for ch in window) or window in self._known:
+                    continue
+                # Real words, windows holding question scaffolding ("多少个" is not a slip of
+                # "多少年") and numerals ("第二批" is not "第一批") are never corrected.
+                if self._jieba.FREQ.get(window) or any(
+                    token in self.lexicon.stopwords
+                    for token in tokens[bounds.index(start) : bounds.index(end)]
+                ):
+                    continue
+                if length == 2 and not (start in singles and start + 1 in singles):
+                    continue
+                if length > 2 and any(w in window for w in self._known_long):
+                    continue
+                candidates = {
+                    self._typos[key]
+                    for i in range(length)
+                    if start + i in singles
+                    and window[i] not in _CN_DIGITS
+                    and (key := window[:i] + "?" + window[i + 1 :]) in self._typos
+                    and self._typos[key][i] not in _CN_DIGITS
+                }
+                candidates.discard(window)
+                if len(candidates) == 1:
+                    replacements.append((start, end, candidates.pop()))
+                    taken_until = end
+                    break
+        for start, end, term in reversed(replacements):
+            text = text[:start] + term + text[end:]
+        return text
+
+    @property
+    def _known(self) -> frozenset[str]:
+        return self._typos.known
+
+    @property
+    def _known_long(self) -> tuple[str, ...]:
+        return self._typos.long_terms
 
     def words(self, text: str) -> list[str]:
         """Content tokens of `text` (search-mode segmentation: whole words and their parts),
@@ -117,9 +184,12 @@ class PolicyTokenizer:
                 continue
             if token in self.lexicon.stopwords:
                 continue
-            if token.isdigit() and len(token) < 4:
-                # Bare small numbers ("1", "30") match dates and counts everywhere; years
-                # ("2023") and dictionary words ("4月30日") carry the meaning.
+            if (token.isdigit() and len(token) < 4) or (
+                len(token) < 3 and all(ch in _CN_DIGITS for ch in token)
+            ):
+                # Bare small numbers ("1", "30", and the parts "十四"/"四五" search mode cuts
+                # out of "十四五") match dates, counts and ordinals everywhere; years ("2023"),
+                # "十四五" and dictionary words ("4月30日") carry the meaning.
                 continue
             out.append(token)
             if len(token) > 4:
@@ -147,6 +217,39 @@ class PolicyTokenizer:
             excused=frozenset(excused),
             fired=tuple(key for key, _ in fired),
         )
+
+
+_CN_DIGITS = frozenset("零〇一二两三四五六七八九十百千万")
+TYPO_MAX_LEN = 6  # longest domain term a slip is looked for in
+
+
+class _TypoIndex(dict[str, str]):
+    """"有效?" -> "有效期": each domain term with one character masked (ambiguous masks are
+    dropped), plus the terms themselves (`known`) so a correct word is left alone."""
+
+    known: frozenset[str] = frozenset()
+    long_terms: tuple[str, ...] = ()
+
+
+def _typo_index(lexicon: Lexicon) -> _TypoIndex:
+    terms = {
+        word
+        for word in (*lexicon.words, *(key for key, _ in lexicon.synonyms))
+        if 2 <= len(word) <= TYPO_MAX_LEN and all(_CJK.match(ch) for ch in word)
+    }
+    index = _TypoIndex()
+    ambiguous: set[str] = set()
+    for term in sorted(terms):
+        for i in range(len(term)):
+            key = term[:i] + "?" + term[i + 1 :]
+            if key in index and index[key] != term:
+                ambiguous.add(key)
+            index[key] = term
+    for key in ambiguous:
+        del index[key]
+    index.known = frozenset(terms) | lexicon.stopwords
+    index.long_terms = tuple(t for t in terms if len(t) >= 2)
+    return index
 
 
 _DEFAULT: PolicyTokenizer | None = None

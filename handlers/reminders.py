@@ -9,6 +9,8 @@ sending in bot.scheduler. Services arrive as handler arguments (dispatcher workf
 from __future__ import annotations
 
 import html
+import re
+import unicodedata
 from collections.abc import Sequence
 from datetime import date
 
@@ -47,7 +49,6 @@ router = Router(name="reminders")
 
 LEAD_CHOICES: tuple[int, ...] = (90, 30, 14, 7, 3, 1, 0)
 MAX_CLUSTER_NAME = 100
-PREVIEW = 3  # deadlines shown per subscription
 
 
 class RemindCb(CallbackData, prefix="rm"):
@@ -74,6 +75,9 @@ class RemindFlow(StatesGroup):
 
 def _t(lang: str, zh: str, en: str) -> str:
     return en if lang == "en" else zh
+
+
+PREVIEW = 3  # deadlines previewed before confirming a subscription
 
 
 def _today(clock: Clock, settings: Settings) -> date:
@@ -105,10 +109,10 @@ def _usage(lang: str, today: date) -> str:
     return _t(
         lang,
         f"用法：<code>/subscribe 批次年份</code>，例如 <code>/subscribe 2022</code>"
-        f"（{FIRST_BATCH_YEAR}–{today.year}）。\n"
+        f"（可填 {FIRST_BATCH_YEAR}–{today.year} 年）。\n"
         "想分步设置（集群名称、提醒事项、提前天数），请发送 /remind。",
         f"Usage: <code>/subscribe BATCH_YEAR</code>, e.g. <code>/subscribe 2022</code> "
-        f"({FIRST_BATCH_YEAR}–{today.year}).\nFor a guided set-up send /remind.",
+        f"(years {FIRST_BATCH_YEAR}–{today.year}).\nFor a guided set-up send /remind.",
     )
 
 
@@ -130,7 +134,7 @@ def _summary(sub: ReminderSubscription, deadlines: Sequence[Deadline], today: da
         f"<b>#{sub.id} {html.escape(sub.cluster_name)}</b> ({_batch_label(sub.batch_year, lang)})"
         f"\nReminds: {kinds}; {leads} days before",
     )
-    upcoming = list(deadlines[:PREVIEW])
+    upcoming = list(deadlines)
     if not upcoming:
         return head + "\n" + _t(
             lang,
@@ -335,18 +339,69 @@ async def on_year(
         except (ValueError, BatchYearError):
             await query.answer(_t(lang, "年份无效", "Invalid year"), show_alert=True)
             return
+    await query.answer()
+    if isinstance(query.message, Message):
+        await _year_chosen(query.message, state, batch_year, lang, edit=True)
+
+
+async def _year_chosen(message: Message, state: FSMContext, batch_year: int | None, lang: str,
+                       *, edit: bool) -> None:
+    """Step 2 done (by button or typed year): go on to step 3, which deadlines."""
     kinds = list(_available_kinds(batch_year))
     await state.update_data(batch=batch_year, kinds=kinds, leads=list(repo.DEFAULT_LEADS))
     await state.set_state(RemindFlow.kinds)
-    await query.answer()
-    if isinstance(query.message, Message):
-        await query.message.edit_text(
-            _t(lang,
-               f"已选：{_batch_label(batch_year, lang)}。\n第 3 步：要提醒哪些事项？（点按切换）",
-               f"Chosen: {_batch_label(batch_year, lang)}.\n"
-               "Step 3: which deadlines? (tap to toggle)"),
-            reply_markup=_kinds_keyboard(kinds, kinds, lang),
-        )
+    text = _t(lang,
+              f"已选：{_batch_label(batch_year, lang)}。\n第 3 步：要提醒哪些事项？（点按切换）",
+              f"Chosen: {_batch_label(batch_year, lang)}.\n"
+              "Step 3: which deadlines? (tap to toggle)")
+    markup = _kinds_keyboard(kinds, kinds, lang)
+    if edit:
+        await message.edit_text(text, reply_markup=markup)
+    else:
+        await message.answer(text, reply_markup=markup)
+
+
+_TYPED_YEAR = re.compile(r"^\s*(\d{4})\s*年?\s*(?:批次?|度)?\s*$")
+
+
+@router.message(StateFilter(RemindFlow.batch_year), F.text, ~F.text.startswith("/"))
+async def on_year_typed(
+    message: Message, state: FSMContext, clock: Clock, settings: Settings, lang: str = "zh"
+) -> None:
+    """People type the year as often as they press its button: accept it, never treat it as a
+    question (which would lose the answer and stall the flow)."""
+    match = _TYPED_YEAR.match(unicodedata.normalize("NFKC", message.text or ""))
+    if match is not None:
+        try:
+            batch_year = int(match.group(1))
+            validate_batch_year(batch_year, _today(clock, settings))
+        except BatchYearError:
+            latest = _today(clock, settings).year
+            await message.answer(_t(
+                lang,
+                f"批次年份 {match.group(1)} 无效：请填写 {FIRST_BATCH_YEAR}–{latest} 之间的年份，"
+                "或点按上方按钮。",
+                f"Batch year {match.group(1)} is not valid: use {FIRST_BATCH_YEAR}–{latest}, "
+                "or press a button above.",
+            ))
+            return
+        await _year_chosen(message, state, batch_year, lang, edit=False)
+        return
+    await message.answer(_t(
+        lang,
+        f"请点按上方按钮选择批次年份，或直接输入年份（{FIRST_BATCH_YEAR}–"
+        f"{_today(clock, settings).year}）；尚未认定请点“尚未认定”。发送 /cancel 退出。",
+        f"Please press a button above or type the batch year ({FIRST_BATCH_YEAR}–"
+        f"{_today(clock, settings).year}); /cancel leaves.",
+    ))
+
+
+@router.message(StateFilter(RemindFlow.kinds, RemindFlow.leads, RemindFlow.confirm), F.text,
+                ~F.text.startswith("/"))
+async def on_text_in_button_step(message: Message, lang: str = "zh") -> None:
+    # These steps are answered with buttons; typed text must not fall through to the Q&A.
+    await message.answer(_t(lang, "请点按上方消息里的按钮继续，或发送 /cancel 退出。",
+                            "Please use the buttons above to continue, or send /cancel."))
 
 
 @router.callback_query(StateFilter(RemindFlow.kinds), RemindCb.filter(F.action == "kind"))

@@ -94,6 +94,36 @@ async def test_remind_guided_flow(make_harness: HarnessFactory) -> None:
     assert sub.cluster_name == "A县<电子>&集群"  # type: ignore[attr-defined]
 
 
+async def test_remind_accepts_a_typed_year_and_never_treats_it_as_a_question(
+    make_harness: HarnessFactory,
+) -> None:
+    h = await make_harness(smebot_now=JAN_10_2025)
+    await h.reply(USER, "/remind", "第 1 步")
+    await h.reply(USER, "B县集群", "第 2 步")
+    refused = await h.reply(USER, "2021", "无效")
+    assert "2022–2025" in refused.text and "出处" not in refused.text
+    hint = await h.reply(USER, "不知道", "请点按上方按钮")
+    assert "出处" not in hint.text
+    kinds = await h.reply(USER, "２０２３年", "第 3 步")  # full-width digits, as phones type them
+    assert "2023 年批次" in kinds.text
+    typed = await h.reply(USER, "全部都要", "请点按上方消息里的按钮")
+    assert "出处" not in typed.text
+    leads = await _step(h, kinds, "下一步", "第 4 步")
+    confirm = await _step(h, leads, "下一步", "请确认")
+    await _step(h, confirm, "确认订阅", "已订阅")
+    (sub,) = subscriptions(h)
+    assert sub.batch_year == 2023  # type: ignore[attr-defined]
+
+
+async def test_reminders_list_shows_every_upcoming_deadline(make_harness: HarnessFactory) -> None:
+    # Batch 2022 on 2026-04-20 (renewal assumed): three annual reports and the review in 2028.
+    h = await make_harness(smebot_now=datetime(2026, 4, 20, 9, 0, tzinfo=SHANGHAI))
+    await h.reply(USER, "/subscribe 2022", "已订阅")
+    listing = await h.reply(USER, "/reminders", "您的提醒")
+    for due in ("2026-04-30", "2027-04-30", "2028-04-30", "2028-12-31"):
+        assert due in listing.text
+
+
 async def test_remind_not_yet_recognised_and_quit(make_harness: HarnessFactory) -> None:
     h = await make_harness(smebot_now=JAN_10_2025)
     await h.reply(USER, "/remind", "第 1 步")

@@ -81,7 +81,9 @@ def bold_lead(text: str) -> str:
     if match is None or match.end() >= len(text):
         return bold(text)
     lead, rest = text[: match.end()], text[match.end() :]
-    return bold(lead.rstrip()) + escape(rest if rest.startswith("\n") else rest.lstrip(" "))
+    sentence = lead.rstrip()
+    # Keep the separator the match swallowed: "…(三年).\nA cluster's" must not run together.
+    return bold(sentence) + escape(lead[len(sentence) :] + rest)
 
 
 def strip_html(text: str) -> str:

@@ -622,7 +622,8 @@ def next_step_text(
         return lead + body, "Public reporting on the measures"
     lead = {
         True: "",
-        None: "请先补齐“未知”的项目（再次发送 /assess 可继续草稿）。",
+        # A finished assessment is kept in the history, not as a draft: say what really works.
+        None: "请先补齐“未知”的项目：发送 /assess 重新自评（本次结果可在“历史记录”中查看、对比）。",
         False: "请先对照建议补齐短板，再重新自评。条件具备后：",
     }[eligible]
     body = (

@@ -54,9 +54,14 @@ def test_helpers_produce_valid_telegram_html(markup: str) -> None:
 
 def test_bold_lead_bolds_only_the_first_sentence() -> None:
     assert bold_lead("集群有效期为三年。期满后复核。") == "<b>集群有效期为三年。</b>期满后复核。"
+    # The separator after an English sentence is kept: sentences must not run together.
     assert bold_lead("Valid for three years. Then reviewed.") == (
-        "<b>Valid for three years.</b>Then reviewed."
+        "<b>Valid for three years.</b> Then reviewed."
     )
+    assert bold_lead("Short answer: 3 years (三年).\nA cluster is reviewed.") == (
+        "<b>Short answer: 3 years (三年).</b>\nA cluster is reviewed."
+    )
+    assert bold_lead("答：三年。\n依据第十五条。") == "<b>答：三年。</b>\n依据第十五条。"
 
 
 def test_citation_line_language() -> None:

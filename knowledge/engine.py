@@ -606,7 +606,8 @@ def next_step_text(
     if lang == "en":
         lead = {
             True: "",
-            None: "Answer the unknown items first (/assess continues your draft); then note: ",
+            None: "Answer the unknown items first (send /assess to assess again; this result "
+                  "stays in the history); then note: ",
             False: "Close the gaps above first, then assess again. When ready: ",
         }[eligible]
         body = (

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 
 Clock = Callable[[], datetime]
 
@@ -23,3 +23,11 @@ def make_clock(frozen: datetime | None) -> Clock:
         return frozen
 
     return frozen_clock
+
+
+def local_time(moment: datetime, zone: tzinfo) -> datetime:
+    """A stored timestamp in the users' zone. Naive values are UTC (SQLite returns aware
+    datetimes without their offset)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(zone)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from aiogram import Bot, F, Router
@@ -33,13 +33,14 @@ from aiogram.types import (
 )
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.clock import Clock
+from bot.clock import Clock, local_time
 from bot.db import Database
 from bot.models.assessments import DONE, DRAFT, AssessmentAnswer, AssessmentRecord
 from bot.models.users import User
 from bot.rendering import escape, quote_block, split_html
 from bot.report import group_advice
 from bot.repos import assessments as repo
+from bot.settings import Settings
 from knowledge.criteria import (
     CriteriaEdition,
     Indicator,
@@ -752,13 +753,18 @@ def _evaluate(db: Database, record: AssessmentRecord, lang: str,
     return assess(record.edition, answers, lang=lang, kb=kb)
 
 
-def _title(record: AssessmentRecord, lang: str) -> str:
-    when = (record.completed_at or record.updated_at).strftime("%Y-%m-%d")
+def _when(record: AssessmentRecord, zone: tzinfo, fmt: str = "%Y-%m-%d") -> str:
+    """When the assessment was finished, in the users' time zone (stored in UTC)."""
+    return local_time(record.completed_at or record.updated_at, zone).strftime(fmt)
+
+
+def _title(record: AssessmentRecord, lang: str, zone: tzinfo) -> str:
+    when = _when(record, zone)
     return _t(lang, f"自评结果 #{record.id}（{when}）", f"Self-assessment #{record.id} ({when})")
 
 
 async def _send_files(bot: Bot, chat_id: int, record: AssessmentRecord, result: Assessment,
-                      lang: str) -> None:
+                      lang: str, zone: tzinfo) -> None:
     """The chart (sendPhoto) and the HTML report (sendDocument)."""
     from bot.chart import dimension_chart
     from bot.report import render_report
@@ -766,8 +772,12 @@ async def _send_files(bot: Bot, chat_id: int, record: AssessmentRecord, result: 
     # matplotlib is CPU-bound: keep the event loop free for other users.
     png = await asyncio.to_thread(dimension_chart, result)
     report = await asyncio.to_thread(
-        lambda: render_report(result, created_at=record.completed_at, chart_png=png,
-                              title=_title(record, lang))
+        lambda: render_report(
+            result,
+            created_at=local_time(record.completed_at, zone) if record.completed_at else None,
+            chart_png=png,
+            title=_title(record, lang, zone),
+        )
     )
     await bot.send_photo(
         chat_id,
@@ -784,10 +794,10 @@ async def _send_files(bot: Bot, chat_id: int, record: AssessmentRecord, result: 
 
 
 async def _send_result(bot: Bot, chat_id: int, db: Database, record: AssessmentRecord,
-                       result: Assessment, lang: str, user: User) -> None:
+                       result: Assessment, lang: str, user: User, zone: tzinfo) -> None:
     with db.session() as session:
         previous = repo.previous_done(session, user_id=user.id, before_id=int(record.id or 0))
-    parts = split_html(_result_html(result, lang, _title(record, lang)))
+    parts = split_html(_result_html(result, lang, _title(record, lang, zone)))
     for index, part in enumerate(parts):
         last = index == len(parts) - 1
         await bot.send_message(chat_id, part,
@@ -797,7 +807,8 @@ async def _send_result(bot: Bot, chat_id: int, db: Database, record: AssessmentR
 
 @router.callback_query(AssessCb.filter(F.action == "done"))
 async def on_done(query: CallbackQuery, callback_data: AssessCb, state: FSMContext, user: User,
-                  lang: str, db: Database, clock: Clock, bot: Bot, kb: Any = None) -> None:
+                  lang: str, db: Database, clock: Clock, bot: Bot, settings: Settings,
+                  kb: Any = None) -> None:
     record = await _guard(query, callback_data, user, lang, db)
     if record is None:
         return
@@ -811,8 +822,8 @@ async def on_done(query: CallbackQuery, callback_data: AssessCb, state: FSMConte
     await _show(query, escape(_t(lang, "答案已提交，结果如下。", "Submitted; the result follows.")),
                 None)
     chat_id = query.message.chat.id if query.message is not None else query.from_user.id
-    await _send_result(bot, chat_id, db, done, result, lang, user)
-    await _send_files(bot, chat_id, done, result, lang)
+    await _send_result(bot, chat_id, db, done, result, lang, user, settings.tz)
+    await _send_files(bot, chat_id, done, result, lang, settings.tz)
 
 
 # ------------------------------------------------------------------------------------------
@@ -820,7 +831,8 @@ async def on_done(query: CallbackQuery, callback_data: AssessCb, state: FSMConte
 
 
 @router.callback_query(AssessCb.filter(F.action == "hist"))
-async def on_history(query: CallbackQuery, user: User, lang: str, db: Database) -> None:
+async def on_history(query: CallbackQuery, user: User, lang: str, db: Database,
+                     settings: Settings) -> None:
     with db.session() as session:
         records = repo.list_done(session, user_id=user.id, limit=HISTORY_LIMIT)
     await query.answer()
@@ -833,7 +845,7 @@ async def on_history(query: CallbackQuery, user: User, lang: str, db: Database) 
     for record in records:
         edition = _edition(record.edition)
         name = edition.name(lang) if edition else record.edition
-        when = (record.completed_at or record.updated_at).strftime("%Y-%m-%d %H:%M")
+        when = _when(record, settings.tz, "%Y-%m-%d %H:%M")
         lines.append(f"#{record.id} {escape(when)} {escape(name)} — "
                      f"{escape(verdict_text(record.eligible, lang))}")
         builder.button(text=_t(lang, f"查看 #{record.id}", f"View #{record.id}"),
@@ -864,29 +876,30 @@ async def _owned_done(query: CallbackQuery, db: Database, aid: int, user: User,
 
 @router.callback_query(AssessCb.filter(F.action == "view"))
 async def on_view(query: CallbackQuery, callback_data: AssessCb, user: User, lang: str,
-                  db: Database, bot: Bot, kb: Any = None) -> None:
+                  db: Database, bot: Bot, settings: Settings, kb: Any = None) -> None:
     record = await _owned_done(query, db, callback_data.aid, user, lang)
     if record is None:
         return
     await query.answer()
     result = _evaluate(db, record, lang, kb)
     chat_id = query.message.chat.id if query.message is not None else query.from_user.id
-    await _send_result(bot, chat_id, db, record, result, lang, user)
+    await _send_result(bot, chat_id, db, record, result, lang, user, settings.tz)
 
 
 @router.callback_query(AssessCb.filter(F.action == "rep"))
 async def on_report(query: CallbackQuery, callback_data: AssessCb, user: User, lang: str,
-                    db: Database, bot: Bot, kb: Any = None) -> None:
+                    db: Database, bot: Bot, settings: Settings, kb: Any = None) -> None:
     record = await _owned_done(query, db, callback_data.aid, user, lang)
     if record is None:
         return
     await query.answer()
     result = _evaluate(db, record, lang, kb)
     chat_id = query.message.chat.id if query.message is not None else query.from_user.id
-    await _send_files(bot, chat_id, record, result, lang)
+    await _send_files(bot, chat_id, record, result, lang, settings.tz)
 
 
-def compare_html(older: AssessmentRecord, newer: AssessmentRecord, lang: str) -> str:
+def compare_html(older: AssessmentRecord, newer: AssessmentRecord, lang: str,
+                 zone: tzinfo = UTC) -> str:
     """Two finished assessments side by side: the gates, each dimension, the verdict."""
     a: dict[str, Any] = json.loads(older.result_json or "{}")
     b: dict[str, Any] = json.loads(newer.result_json or "{}")
@@ -897,7 +910,7 @@ def compare_html(older: AssessmentRecord, newer: AssessmentRecord, lang: str) ->
     for record in (older, newer):
         edition = _edition(record.edition)
         name = edition.name(lang) if edition else record.edition
-        when = (record.completed_at or record.updated_at).strftime("%Y-%m-%d")
+        when = _when(record, zone)
         lines.append(f"#{record.id}：{escape(when)} {escape(name)}")
     if older.edition != newer.edition:
         lines.append(escape(_t(lang, "（两次使用的标准版本不同）", "(different editions)")))
@@ -931,7 +944,7 @@ def compare_html(older: AssessmentRecord, newer: AssessmentRecord, lang: str) ->
 
 @router.callback_query(AssessCb.filter(F.action == "cmp"))
 async def on_compare(query: CallbackQuery, callback_data: AssessCb, user: User, lang: str,
-                     db: Database, bot: Bot) -> None:
+                     db: Database, bot: Bot, settings: Settings) -> None:
     if not callback_data.v.isdigit():
         await _refuse(query, lang)
         return
@@ -944,4 +957,4 @@ async def on_compare(query: CallbackQuery, callback_data: AssessCb, user: User, 
     older, newer = sorted((first, second), key=lambda r: int(r.id or 0))
     await query.answer()
     chat_id = query.message.chat.id if query.message is not None else query.from_user.id
-    await bot.send_message(chat_id, compare_html(older, newer, lang))
+    await bot.send_message(chat_id, compare_html(older, newer, lang, settings.tz))

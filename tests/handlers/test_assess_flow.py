@@ -208,6 +208,8 @@ async def test_history_compare_and_access(make_harness: HarnessFactory) -> None:
     history = await h.click(USER, menu, "历史记录", "历史记录")
     assert f"#{older}" in history.text and f"#{newer}" in history.text
     assert f"#{others}" not in history.text  # only the owner's assessments
+    # Finished at 09:00 UTC: shown in the users' zone (Asia/Shanghai), not in UTC.
+    assert "2026-04-20 17:00" in history.text and "09:00" not in history.text
     mark = h.api.mark()
     await h.press(USER, history, "对比")
     comparison = await h.wait_for(USER, "对比", after=mark)

@@ -8,6 +8,7 @@ a declared dependency; should it be absent, the chart falls back to the editions
 from __future__ import annotations
 
 import io
+import logging
 from functools import cache
 from pathlib import Path
 
@@ -46,6 +47,9 @@ def cjk_font_available() -> bool:
     if not path.is_file():
         return False
     fontManager.addfont(str(path))
+    # The variable font has no static "normal" weight, so every lookup logs a findfont warning;
+    # that is expected here (see the stroke in dimension_chart), not something to report.
+    logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
     return any(entry.name == CJK_FAMILY for entry in fontManager.ttflist)
 
 
@@ -102,7 +106,9 @@ def dimension_chart(assessment: Assessment, edition: CriteriaEdition | None = No
                    else f"{name}: {VERDICTS[lang][assessment.eligible]}", fontsize=11, **text_style)
     legend = [Patch(color=colour, label=STATUS_NAMES[lang][status])
               for status, colour in STATUS_COLOURS.items()]
-    axes.legend(handles=legend, loc="lower right", fontsize=8,
+    # Below the axes, in one row: inside them it covered the last dimension's bar.
+    axes.legend(handles=legend, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=3,
+                frameon=False, fontsize=8,
                 prop={"family": CJK_FAMILY, "size": 8} if chinese else None)
     figure.tight_layout()
     buffer = io.BytesIO()

@@ -500,6 +500,19 @@ def _current(record: AssessmentRecord) -> Question | None:
     return flat[record.step] if record.step < len(flat) else None
 
 
+async def _save_and_show_next(
+    query: CallbackQuery, state: FSMContext, db: Database, clock: Clock,
+    record: AssessmentRecord, indicator: Indicator, value: object, raw: str | None, lang: str,
+    *, skipped: bool = False,
+) -> None:
+    """A button answer: save it as given, then replace the screen with the next question."""
+    _save(db, record, indicator, value, raw, clock, skipped=skipped)
+    record = _advance(db, record, clock)
+    await query.answer()
+    await _enter(state, record)
+    await _show(query, *_screen(db, record, lang))
+
+
 @router.callback_query(AssessCb.filter(F.action.in_({"y", "n", "u"})))
 async def on_yes_no(query: CallbackQuery, callback_data: AssessCb, state: FSMContext,
                     user: User, lang: str, db: Database, clock: Clock) -> None:
@@ -512,11 +525,8 @@ async def on_yes_no(query: CallbackQuery, callback_data: AssessCb, state: FSMCon
         return
     value = {"y": True, "n": False, "u": None}[callback_data.action]
     raw = {"y": "是", "n": "否", "u": "不确定"}[callback_data.action]
-    _save(db, record, question.indicator, value, raw, clock)
-    record = _advance(db, record, clock)
-    await query.answer()
-    await _enter(state, record)
-    await _show(query, *_screen(db, record, lang))
+    await _save_and_show_next(query, state, db, clock, record, question.indicator, value, raw,
+                              lang)
 
 
 @router.callback_query(AssessCb.filter(F.action == "skip"))
@@ -530,11 +540,8 @@ async def on_skip(query: CallbackQuery, callback_data: AssessCb, state: FSMConte
         await _stale(query, lang)
         return
     # Skipping leaves the indicator unknown; the row records that it was skipped, not answered.
-    _save(db, record, question.indicator, None, None, clock, skipped=True)
-    record = _advance(db, record, clock)
-    await query.answer()
-    await _enter(state, record)
-    await _show(query, *_screen(db, record, lang))
+    await _save_and_show_next(query, state, db, clock, record, question.indicator, None, None,
+                              lang, skipped=True)
 
 
 @router.callback_query(AssessCb.filter(F.action == "back"))

@@ -53,6 +53,7 @@ from bot.repos.users import (
     record_answer,
     record_feedback,
 )
+from handlers.common import callback_chat_id
 from handlers.texts import t
 
 if TYPE_CHECKING:
@@ -361,7 +362,7 @@ async def on_source(
         await query.answer(t("ask.answer_gone", lang), show_alert=True)
         return
     await query.answer()
-    chat_id = query.message.chat.id if query.message is not None else query.from_user.id
+    chat_id = callback_chat_id(query)
     for part in render_article(kb, citations[callback_data.idx], lang):
         await bot.send_message(chat_id, part)
 

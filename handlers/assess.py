@@ -41,6 +41,7 @@ from bot.rendering import escape, quote_block, split_html
 from bot.report import group_advice
 from bot.repos import assessments as repo
 from bot.settings import Settings
+from handlers.common import callback_chat_id
 from knowledge.criteria import (
     CriteriaEdition,
     Indicator,
@@ -404,7 +405,7 @@ async def on_edition(query: CallbackQuery, callback_data: AssessCb, state: FSMCo
     if edition is None:
         await _stale(query, lang)
         return
-    chat_id = query.message.chat.id if query.message is not None else query.from_user.id
+    chat_id = callback_chat_id(query)
     with db.session() as session:
         record = repo.create_draft(session, user_id=user.id, chat_id=chat_id, edition=edition.id,
                                    lang=lang, now=_now(clock))
@@ -828,7 +829,7 @@ async def on_done(query: CallbackQuery, callback_data: AssessCb, state: FSMConte
     await query.answer()
     await _show(query, escape(_t(lang, "答案已提交，结果如下。", "Submitted; the result follows.")),
                 None)
-    chat_id = query.message.chat.id if query.message is not None else query.from_user.id
+    chat_id = callback_chat_id(query)
     await _send_result(bot, chat_id, db, done, result, lang, user, settings.tz)
     await _send_files(bot, chat_id, done, result, lang, settings.tz)
 
@@ -881,28 +882,34 @@ async def _owned_done(query: CallbackQuery, db: Database, aid: int, user: User,
     return record
 
 
+async def _owned_result(query: CallbackQuery, db: Database, assessment_id: int, user: User,
+                        lang: str, kb: Any) -> tuple[AssessmentRecord, Assessment] | None:
+    """A finished assessment of this user, re-evaluated for showing; None (already answered to
+    the user) when it is someone else's or not finished."""
+    record = await _owned_done(query, db, assessment_id, user, lang)
+    if record is None:
+        return None
+    await query.answer()
+    return record, _evaluate(db, record, lang, kb)
+
+
 @router.callback_query(AssessCb.filter(F.action == "view"))
 async def on_view(query: CallbackQuery, callback_data: AssessCb, user: User, lang: str,
                   db: Database, bot: Bot, settings: Settings, kb: Any = None) -> None:
-    record = await _owned_done(query, db, callback_data.aid, user, lang)
-    if record is None:
-        return
-    await query.answer()
-    result = _evaluate(db, record, lang, kb)
-    chat_id = query.message.chat.id if query.message is not None else query.from_user.id
-    await _send_result(bot, chat_id, db, record, result, lang, user, settings.tz)
+    owned = await _owned_result(query, db, callback_data.aid, user, lang, kb)
+    if owned is not None:
+        record, result = owned
+        await _send_result(bot, callback_chat_id(query), db, record, result, lang, user,
+                           settings.tz)
 
 
 @router.callback_query(AssessCb.filter(F.action == "rep"))
 async def on_report(query: CallbackQuery, callback_data: AssessCb, user: User, lang: str,
                     db: Database, bot: Bot, settings: Settings, kb: Any = None) -> None:
-    record = await _owned_done(query, db, callback_data.aid, user, lang)
-    if record is None:
-        return
-    await query.answer()
-    result = _evaluate(db, record, lang, kb)
-    chat_id = query.message.chat.id if query.message is not None else query.from_user.id
-    await _send_files(bot, chat_id, record, result, lang, settings.tz)
+    owned = await _owned_result(query, db, callback_data.aid, user, lang, kb)
+    if owned is not None:
+        record, result = owned
+        await _send_files(bot, callback_chat_id(query), record, result, lang, settings.tz)
 
 
 def compare_html(older: AssessmentRecord, newer: AssessmentRecord, lang: str,
@@ -963,5 +970,5 @@ async def on_compare(query: CallbackQuery, callback_data: AssessCb, user: User, 
         return
     older, newer = sorted((first, second), key=lambda r: int(r.id or 0))
     await query.answer()
-    chat_id = query.message.chat.id if query.message is not None else query.from_user.id
+    chat_id = callback_chat_id(query)
     await bot.send_message(chat_id, compare_html(older, newer, lang, settings.tz))

@@ -15,6 +15,7 @@ from bot.db import Database
 from bot.models.users import User
 from bot.repos.users import SUPPORTED_LANGS, delete_user, set_lang
 from handlers.ask import answer_question
+from handlers.common import callback_chat_id
 from handlers.texts import examples, t
 
 if TYPE_CHECKING:
@@ -119,7 +120,7 @@ async def on_example(
         return
     # Answer the query first: the spinner on the button should stop before retrieval runs.
     await query.answer()
-    chat_id = query.message.chat.id if query.message is not None else query.from_user.id
+    chat_id = callback_chat_id(query)
     await answer_question(
         bot=bot,
         chat_id=chat_id,

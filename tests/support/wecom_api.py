@@ -98,10 +98,24 @@ class Card:
     def buttons(self) -> list[dict[str, Any]]:
         return list(self.body.get("button_list", []))
 
+    @property
+    def options(self) -> list[str]:
+        """The full labels the card lists ("1. 全国（2022年版）" -> "全国（2022年版）")."""
+        text = str(self.body.get("sub_title_text") or "")
+        return [line.split(". ", 1)[1] for line in text.splitlines() if ". " in line]
+
     def key_for(self, text_or_key: str) -> str:
+        """The key of the button the user means: its key, its label, or the full option text
+        listed on the card (labels are cut to fit a button)."""
         for button in self.buttons:
             if text_or_key in (button["key"], button["text"]) or text_or_key in button["text"]:
                 return str(button["key"])
+        for line in str(self.body.get("sub_title_text") or "").splitlines():
+            number, _, label = line.partition(". ")
+            if text_or_key in label:
+                for button in self.buttons:
+                    if str(button["text"]).split(" ", 1)[0] == number:
+                        return str(button["key"])
         raise KeyError(f"no button {text_or_key!r} on card {self.task_id}: {self.buttons}")
 
 

@@ -9,14 +9,14 @@ from __future__ import annotations
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.channels.config import ChannelConfigError
+
 DEFAULT_API_BASE = "https://qyapi.weixin.qq.com"
 
 # The variables a running WeCom channel cannot do without, in the order an operator sets them.
+__all__ = ["ChannelConfigError", "WeComSettings"]
+
 REQUIRED = ("WECOM_CORP_ID", "WECOM_AGENT_ID", "WECOM_SECRET", "WECOM_TOKEN", "WECOM_AES_KEY")
-
-
-class ChannelConfigError(ValueError):
-    """A channel was asked for but its settings are incomplete or invalid."""
 
 
 class WeComSettings(BaseSettings):

@@ -22,12 +22,12 @@ from typing import TYPE_CHECKING, ClassVar
 from aiogram import Bot, Dispatcher
 
 from bot.channels.config import ChannelConfigError
-from bot.sender import Sender
+from infra.sender import Sender
 
 if TYPE_CHECKING:
     from bot.channels.identity import Identities
-    from bot.db import Database
-    from bot.settings import Settings
+    from infra.db import Database
+    from infra.settings import Settings
 
 # name -> "module:Class". Imported only when the channel is asked for.
 REGISTRY: dict[str, str] = {

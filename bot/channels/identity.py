@@ -124,3 +124,12 @@ def derived_id(channel: str, external_id: str) -> int:
     """The preferred internal id of a non-Telegram user: 2**53 + 52 bits of a SHA-256."""
     digest = hashlib.sha256(f"{channel}\0{external_id}".encode()).digest()
     return FIRST_FOREIGN_ID + (int.from_bytes(digest[:8], "big") >> 12)
+
+
+def forget_user(session: Session, *, user_id: int) -> int:
+    """/forget: drop the user's channel identity (no commit; the caller commits)."""
+    row = session.exec(select(ChannelIdentity).where(ChannelIdentity.user_id == user_id)).first()
+    if row is None:
+        return 0
+    session.delete(row)
+    return 1

@@ -2,7 +2,7 @@
 that talks to users outside an update) uses one Bot whose session picks the channel from the
 chat id, and one sender whose rate limits are those of that channel.
 
-    bot = Bot(token, session=RoutingSession(sessions, identities))
+    bot = Bot(token, session=RoutingSession({"telegram": tg_bot, "wecom": wecom_bot}, identities))
     await bot.send_message(chat_id=user_id, text=…)   # Telegram, WeCom, … by identity
 
 Chat ids below 2**53 are Telegram's (or the console's); above, `Identities` knows the channel.
@@ -23,7 +23,7 @@ from aiogram.methods.base import TelegramType
 from aiogram.types import Message
 
 from bot.channels.identity import Identities, IdentityError
-from bot.sender import Gate, Sender, SendResult
+from infra.sender import Gate, Sender, SendResult
 
 logger = logging.getLogger(__name__)
 
@@ -31,19 +31,20 @@ logger = logging.getLogger(__name__)
 class RoutingSession(BaseSession):
     """A Bot API session that forwards each call to the session of the chat's channel."""
 
-    def __init__(self, sessions: Mapping[str, BaseSession], identities: Identities) -> None:
+    def __init__(self, bots: Mapping[str, Bot], identities: Identities) -> None:
         super().__init__()
-        if not sessions:
+        if not bots:
             raise ValueError("no channel to route to")
-        self.sessions = dict(sessions)
+        # Each call is made with the channel's own Bot: its token is part of Telegram's URL.
+        self.bots = dict(bots)
         self.identities = identities
 
-    def session_for(self, chat_id: int) -> BaseSession:
+    def bot_for(self, chat_id: int) -> Bot:
         channel = self.identities.channel_of(int(chat_id))
-        session = self.sessions.get(channel)
-        if session is None:
+        bot = self.bots.get(channel)
+        if bot is None:
             raise LookupError(f"chat {chat_id} is on {channel}, which is not running here")
-        return session
+        return bot
 
     async def make_request(
         self, bot: Bot, method: TelegramMethod[TelegramType],
@@ -52,25 +53,25 @@ class RoutingSession(BaseSession):
         chat_id = getattr(method, "chat_id", None)
         if isinstance(chat_id, int):
             try:
-                session = self.session_for(chat_id)
+                target = self.bot_for(chat_id)
             except (IdentityError, LookupError) as exc:
                 # Nobody to deliver to on a running channel: like a user who blocked the bot.
                 raise TelegramForbiddenError(method=method, message=str(exc)) from exc
-            return await session(bot, method, timeout=timeout)
-        results = [await session(bot, method, timeout=timeout)
-                   for session in self.sessions.values()]
+            return await target.session(target, method, timeout=timeout)
+        results = [await target.session(target, method, timeout=timeout)
+                   for target in self.bots.values()]
         return results[0]
 
     async def close(self) -> None:
-        for session in self.sessions.values():
-            await session.close()
+        for target in self.bots.values():
+            await target.session.close()
 
     async def stream_content(
         self, url: str, headers: dict[str, Any] | None = None,
         timeout: int = 30,  # noqa: ASYNC109  (aiogram's BaseSession signature)
         chunk_size: int = 65536, raise_for_status: bool = True,
     ) -> AsyncGenerator[bytes, None]:
-        session = next(iter(self.sessions.values()))
+        session = next(iter(self.bots.values())).session
         async for chunk in session.stream_content(url, headers, timeout, chunk_size,
                                                   raise_for_status):
             yield chunk

@@ -28,8 +28,8 @@ from bot.channels.routing import ChannelSender, RoutingSession
 
 if TYPE_CHECKING:
     from bot.app import Services
-    from bot.db import Database
-    from bot.settings import Settings
+    from infra.db import Database
+    from infra.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ def build_channels(settings: Settings, db: Database, names: Sequence[str]) -> tu
 
 def outbound_for(channels: Sequence[Channel], identities: Identities) -> tuple[Bot, ChannelSender]:
     """The routing bot and the per-channel sender for traffic outside an update."""
-    router = RoutingSession({c.name: c.bot.session for c in channels}, identities)
+    router = RoutingSession({c.name: c.bot for c in channels}, identities)
     bot = Bot(token=ROUTER_TOKEN, session=router,
               default=DefaultBotProperties(parse_mode=ParseMode.HTML))
     sender = ChannelSender({c.name: c.sender() for c in channels}, identities,

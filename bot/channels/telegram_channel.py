@@ -1,22 +1,28 @@
 """Telegram on the seam: the Bot API is already what the handlers speak, so the outbound bot
-is the real one (with the retry middleware) and the inbound side is aiogram's long polling."""
+is the real one (with the retry middleware) and the inbound side is aiogram's long polling, or
+the webhook server when WEBHOOK_URL is set. Either owns the process (`blocking`): it emits the
+dispatcher's start-up and shutdown and stops on SIGINT/SIGTERM."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+import signal
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, ClassVar
 
 from aiogram import Bot, Dispatcher
 
 from bot.channels.base import Channel
 from bot.channels.config import ChannelConfigError
-from bot.repos.users import mark_inactive
-from bot.telegram import make_bot
+from infra.telegram import make_bot
+from infra.users import mark_inactive
 
 if TYPE_CHECKING:
     from bot.channels.identity import Identities
-    from bot.db import Database
-    from bot.settings import Settings
+    from infra.db import Database
+    from infra.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +63,32 @@ class TelegramChannel(Channel):
         await self._bot.session.close()
 
     async def run_blocking(self, dp: Dispatcher, outbound: Bot) -> None:
+        if self.settings.webhook_url:
+            await self._serve_webhook(dp)
+            return
         # A webhook left over from webhook mode would make getUpdates fail with 409 Conflict.
         await self._bot.delete_webhook(drop_pending_updates=False)
         await dp.start_polling(self._bot, polling_timeout=POLLING_TIMEOUT,
                                close_bot_session=False)
+
+    async def _serve_webhook(self, dp: Dispatcher) -> None:
+        from aiohttp import web
+
+        from bot.channels.webhook import build_webhook_app
+
+        # The webhook app needs only the settings and the database of the services.
+        context = SimpleNamespace(settings=self.settings, db=self.db)
+        app = build_webhook_app(context, bot=self._bot, dp=dp)  # type: ignore[arg-type]
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()  # on_startup: the dispatcher's start-up, then setWebhook
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(sig, stop.set)
+        try:
+            await web.TCPSite(runner, self.settings.webhook_host,
+                              self.settings.webhook_port).start()
+            await stop.wait()
+        finally:
+            await runner.cleanup()  # on_shutdown: in-flight updates, scheduler, bot session

@@ -8,7 +8,7 @@ import logging
 import sys
 
 from bot.cli import CliError
-from bot.settings import Settings
+from infra.settings import Settings
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -60,29 +60,9 @@ def run_command(args: argparse.Namespace) -> int:
             "TELEGRAM_BOT_TOKEN is not set. Get a token from @BotFather and put it in the "
             "environment or .env; to try the bot without Telegram, run `smebot chat`."
         )
-    _show_info_logs()
-    # aiogram is imported here, not at module level: every `smebot` command loads this module and
-    # aiogram's types take seconds to import, which `kb`, `ask` and `assess` must not pay for.
-    from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
-
-    from bot.app import build_services
-
-    services = build_services(settings)
-    try:
-        if settings.webhook_url:
-            from bot.transports.webhook import run_webhook
-
-            run_webhook(services)
-        else:
-            from bot.transports.polling import run_polling
-
-            asyncio.run(run_polling(services))
-    except TelegramUnauthorizedError as exc:
-        raise CliError("Telegram rejected TELEGRAM_BOT_TOKEN (401 Unauthorized)") from exc
-    except TelegramNetworkError as exc:
-        where = settings.telegram_api_base or "api.telegram.org"
-        raise CliError(f"cannot reach the Bot API at {where}: {exc}") from exc
-    return 0
+    # Today's behaviour, through the channel seam: Telegram (long polling, or the webhook
+    # server when WEBHOOK_URL is set).
+    return _run_channels(settings, ["telegram"])
 
 
 def _run_channels(settings: Settings, names: list[str]) -> int:
@@ -94,6 +74,8 @@ def _run_channels(settings: Settings, names: list[str]) -> int:
     except ChannelConfigError as exc:
         raise CliError(str(exc)) from None
     _show_info_logs()
+    # aiogram is imported here, not at module level: every `smebot` command loads this module and
+    # aiogram's types take seconds to import, which `kb`, `ask` and `assess` must not pay for.
     from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
 
     from bot.app import build_services
@@ -116,7 +98,7 @@ def _run_channels(settings: Settings, names: list[str]) -> int:
 def chat_command(args: argparse.Namespace) -> int:
     settings = _load_settings()
     from bot.app import build_services
-    from bot.transports.console import chat_loop
+    from bot.channels.console import chat_loop
 
     print("smebot: loading the knowledge base…", file=sys.stderr)
     services = build_services(settings)

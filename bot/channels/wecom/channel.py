@@ -18,13 +18,13 @@ from bot.channels.wecom.client import WeComClient
 from bot.channels.wecom.inbound import WeComInbound
 from bot.channels.wecom.session import WeComSession
 from bot.channels.wecom.settings import WeComSettings
-from bot.sender import Sender
-from bot.telegram import _caller_retries
+from infra.sender import Sender
+from infra.telegram import _caller_retries
 
 if TYPE_CHECKING:
     from bot.channels.identity import Identities
-    from bot.db import Database
-    from bot.settings import Settings
+    from infra.db import Database
+    from infra.settings import Settings
 
 logger = logging.getLogger(__name__)
 

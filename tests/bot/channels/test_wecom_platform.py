@@ -24,7 +24,7 @@ from bot.channels.wecom.render import (
     utf8_len,
 )
 from bot.channels.wecom.settings import ChannelConfigError, WeComSettings
-from bot.db import Database
+from infra.db import Database
 from tests.support.wecom_api import WeComStandIn, decrypt, encrypt, signature
 
 # WeCom's published sample (developer.work.weixin.qq.com/document/path/90968, and the

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 # name -> "module:Class". Imported only when the channel is asked for.
 REGISTRY: dict[str, str] = {
+    "console": "bot.channels.console_channel:ConsoleChannel",
     "telegram": "bot.channels.telegram_channel:TelegramChannel",
     "wecom": "bot.channels.wecom.channel:WeComChannel",
 }

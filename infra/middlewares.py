@@ -38,22 +38,12 @@ from aiogram.types import User as TgUser
 
 from infra.clock import Clock
 from infra.db import Database
+from infra.i18n import t
 from infra.users import effective_lang, lang_from_code, upsert_user
 
 logger = logging.getLogger(__name__)
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
-
-ERROR_TEXT = {
-    "zh": "抱歉，处理您的消息时出了点问题。请稍后再试，或发送 /help 查看用法。",
-    "en": "Sorry, something went wrong while handling your message. "
-    "Please try again later, or send /help.",
-}
-THROTTLE_TEXT = {
-    "zh": "消息有点快，请稍等片刻再发。",
-    "en": "That was quick — please wait a moment before sending more.",
-}
-
 
 class InFlightTracker(BaseMiddleware):
     """Counts updates in progress; `wait_idle()` returns once none is left."""
@@ -151,7 +141,7 @@ class ErrorMiddleware(BaseMiddleware):
                     await bot.answer_callback_query(event.callback_query.id)
                 except Exception:
                     logger.debug("callback query already answered", exc_info=True)
-            await bot.send_message(chat.id, ERROR_TEXT.get(lang, ERROR_TEXT["zh"]))
+            await bot.send_message(chat.id, t("error.generic", lang))
         except Exception:
             logger.warning("could not tell chat %s about the error", chat.id, exc_info=True)
 
@@ -185,7 +175,7 @@ class ThrottlingMiddleware(BaseMiddleware):
             if self.hint and user.id not in self._hinted and event.message.chat.type == "private":
                 self._hinted.add(user.id)
                 lang = lang_from_code(user.language_code)
-                await event.message.answer(THROTTLE_TEXT[lang])
+                await event.message.answer(t("throttle.hint", lang))
             return None
         self._buckets[user.id] = (tokens - 1.0, now)
         self._hinted.discard(user.id)

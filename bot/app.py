@@ -37,7 +37,6 @@ from infra.middlewares import (
 from infra.sender import Sender
 from infra.settings import Settings
 from infra.telegram import make_bot
-from infra.users import mark_inactive
 
 if TYPE_CHECKING:
     from knowledge.kb import KnowledgeBase
@@ -137,14 +136,7 @@ def build_services(
 
 def create_bot(services: Services, *, token: str | None = None) -> Bot:
     """A Bot on the real (or TELEGRAM_API_BASE) server; a 403 marks the user inactive."""
-
-    def on_forbidden(chat_id: int) -> None:
-        if chat_id > 0:  # private chats have the user's id; groups are negative
-            with services.db.session() as session:
-                mark_inactive(session, user_id=chat_id)
-            logger.info("user %s blocked the bot; marked inactive", chat_id)
-
-    return make_bot(services.settings, token=token, on_forbidden=on_forbidden)
+    return make_bot(services.settings, token=token, db=services.db)
 
 
 async def set_commands(bot: Bot) -> None:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from aiogram import Bot, Dispatcher
+from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.types import BotCommand, BotCommandScopeDefault
 
 from bot.routers import build_root_router
@@ -26,10 +27,10 @@ from bot.scheduler import ReminderScheduler
 from bot.schema import FORGETTERS
 from infra.clock import Clock, make_clock
 from infra.db import Database
+from infra.fsm import DatabaseStorage
 from infra.middlewares import (
     ErrorMiddleware,
     ThrottlingMiddleware,
-    UserLockMiddleware,
     UserMiddleware,
     in_flight_tracker,
     install_tracker,
@@ -156,14 +157,20 @@ def build_dispatcher(
 
     `throttle_seconds` overrides the setting (the console chat, one trusted user typing or
     piping lines, turns throttling off with 0)."""
-    dp = Dispatcher(**services.workflow_data())
+    # FSM state on the database (a flow survives a restart); SimpleEventIsolation handles one
+    # user's updates in one chat one at a time, in arrival order, and reads the state only once
+    # the previous update is done.
+    dp = Dispatcher(
+        storage=DatabaseStorage(services.db),
+        events_isolation=SimpleEventIsolation(),
+        **services.workflow_data(),
+    )
     install_tracker(dp)
     dp.update.outer_middleware(ErrorMiddleware())
     throttle = services.settings.throttle_seconds if throttle_seconds is None else throttle_seconds
     dp.update.outer_middleware(
         ThrottlingMiddleware(throttle, burst=services.settings.throttle_burst)
     )
-    dp.update.outer_middleware(UserLockMiddleware())
     dp.update.outer_middleware(UserMiddleware(services.db, services.clock))
     dp.include_router(build_root_router())
 

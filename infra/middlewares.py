@@ -1,4 +1,7 @@
-"""Update middlewares, registered on `dp.update.outer_middleware` in this order (outermost first):
+"""Update middlewares, registered on `dp.update.outer_middleware` in this order (outermost first).
+One user's updates are serialised before any of these by aiogram's own FSM middleware with
+`events_isolation=SimpleEventIsolation()` (bot/app.py): it takes the per-user lock, then reads
+the FSM state, so a flow's second answer always sees the state its first answer stored.
 
 1. `InFlightTracker` — counts updates being handled, so shutdown (SIGTERM, tests) can wait for
    them to finish before the bot session closes. aiogram's polling cancels the polling task on
@@ -9,10 +12,7 @@
    `settings.throttle_seconds` apart (one polite hint per burst). Button presses are not
    throttled: they are cheap and dropping one would leave a spinner on the user's screen.
    The hint is sent in private chats only.
-4. `UserLockMiddleware` — one user's updates are handled one at a time, in arrival order
-   (polling handles updates as concurrent tasks; a multi-step flow must not see its second
-   answer before the first is stored). Different users still run concurrently.
-5. `UserMiddleware` — upserts the DB user row and injects `user` (infra.users.User, or None
+4. `UserMiddleware` — upserts the DB user row and injects `user` (infra.users.User, or None
    for updates without a sender) and `lang` ("zh"/"en": the /lang choice stored in the DB, else
    derived from Telegram's language_code).
 
@@ -83,9 +83,17 @@ def in_flight_tracker(dp: Dispatcher) -> InFlightTracker:
 
 
 def install_tracker(dp: Dispatcher) -> InFlightTracker:
+    """Install the tracker outermost, before aiogram's own FSM middleware: an update waiting for
+    the per-user lock (events isolation) is in flight too, or shutdown and tests could see an
+    idle bot with updates still queued behind a lock."""
     tracker = InFlightTracker()
     _trackers[dp] = tracker
-    dp.update.outer_middleware(tracker)
+    manager = dp.update.outer_middleware
+    existing = list(manager)
+    for middleware in existing:
+        manager.unregister(middleware)
+    for middleware in [tracker, *existing]:
+        manager.register(middleware)
     return tracker
 
 
@@ -183,35 +191,6 @@ class ThrottlingMiddleware(BaseMiddleware):
             refill = self.burst * self.min_interval
             self._buckets = {uid: b for uid, b in self._buckets.items() if now - b[1] < refill}
         return await handler(event, data)
-
-
-class UserLockMiddleware(BaseMiddleware):
-    """Serialises each user's updates; locks are dropped once nobody waits on them."""
-
-    def __init__(self) -> None:
-        self._locks: dict[int, asyncio.Lock] = {}
-        self._waiters: dict[int, int] = {}
-
-    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        user: TgUser | None = data.get("event_from_user")
-        if user is None:
-            return await handler(event, data)
-        lock = self._locks.setdefault(user.id, asyncio.Lock())
-        self._waiters[user.id] = self._waiters.get(user.id, 0) + 1
-        try:
-            async with lock:
-                # aiogram's FSM middleware (outside this one) read the state before we waited
-                # for the lock; the update handled before us may have changed it (e.g. /assess
-                # then an answer typed right after). State filters must see the current state.
-                context = data.get("state")
-                if context is not None:
-                    data["raw_state"] = await context.get_state()
-                return await handler(event, data)
-        finally:
-            self._waiters[user.id] -= 1
-            if self._waiters[user.id] == 0:
-                del self._waiters[user.id]
-                del self._locks[user.id]
 
 
 class UserMiddleware(BaseMiddleware):

@@ -184,7 +184,7 @@ async def test_user_row_tracks_profile_and_language(fake_harness: BotHarness) ->
 
 async def test_state_set_by_one_update_is_seen_by_the_next(fake_harness: BotHarness) -> None:
     """Two updates of one user in one getUpdates batch: the second must see the FSM state the
-    first one set, although aiogram's FSM middleware read it before the per-user lock."""
+    first one set (events isolation: the state is read once the first update is done)."""
     from aiogram import Router
     from aiogram.filters import Command, StateFilter
     from aiogram.fsm.context import FSMContext

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import replace
 from typing import TYPE_CHECKING, ClassVar
 
 from aiogram import Bot, Dispatcher
@@ -18,6 +19,7 @@ from bot.channels.wecom.client import WeComClient
 from bot.channels.wecom.inbound import WeComInbound
 from bot.channels.wecom.session import WeComSession
 from bot.channels.wecom.settings import WeComSettings
+from infra.retry import RetryPolicy
 from infra.sender import Sender
 from infra.telegram import _caller_retries
 
@@ -57,11 +59,13 @@ class WeComChannel(Channel):
         wecom_settings(settings).require()
 
     def sender(self) -> Sender:
+        attempts = self.settings.send_max_attempts
+        base = RetryPolicy.from_settings(self.settings, max_attempts=attempts)
         return Sender(
             rate_per_second=self.wecom.wecom_send_rate_per_second,
             per_chat_per_second=self.wecom.wecom_send_rate_per_user_per_minute / 60.0,
-            max_attempts=self.settings.send_max_attempts,
-            base_delay=self.wecom.wecom_retry_base_delay,
+            # WeCom's 45009 carries no wait time: the session reports 1 s, backoff does the rest.
+            retry=replace(base, base_delay=self.wecom.wecom_retry_base_delay),
         )
 
     def build_app(self, dp: Dispatcher) -> web.Application:

@@ -15,6 +15,7 @@ from bot.channels.base import Channel
 from bot.channels.console import CONSOLE_TOKEN, ConsoleChat, ConsoleSession, _read_lines
 
 if TYPE_CHECKING:
+    from bot.channels.dedup import Deduplicator
     from bot.channels.identity import Identities
     from infra.db import Database
     from infra.settings import Settings
@@ -24,8 +25,9 @@ class ConsoleChannel(Channel):
     name: ClassVar[str] = "console"
     blocking: ClassVar[bool] = True  # reads stdin until EOF
 
-    def __init__(self, settings: Settings, db: Database, identities: Identities) -> None:
-        super().__init__(settings, db, identities)
+    def __init__(self, settings: Settings, db: Database, identities: Identities,
+                 *, dedup: Deduplicator | None = None) -> None:
+        super().__init__(settings, db, identities, dedup=dedup)
         self.session = ConsoleSession(sys.stdout, settings.data_dir / "console")
         self._bot = Bot(token=CONSOLE_TOKEN, session=self.session,
                         default=DefaultBotProperties(parse_mode=ParseMode.HTML))

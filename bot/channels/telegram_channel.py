@@ -19,6 +19,7 @@ from bot.channels.config import ChannelConfigError
 from infra.telegram import make_bot
 
 if TYPE_CHECKING:
+    from bot.channels.dedup import Deduplicator
     from bot.channels.identity import Identities
     from infra.db import Database
     from infra.settings import Settings
@@ -32,8 +33,9 @@ class TelegramChannel(Channel):
     name: ClassVar[str] = "telegram"
     blocking: ClassVar[bool] = True
 
-    def __init__(self, settings: Settings, db: Database, identities: Identities) -> None:
-        super().__init__(settings, db, identities)
+    def __init__(self, settings: Settings, db: Database, identities: Identities,
+                 *, dedup: Deduplicator | None = None) -> None:
+        super().__init__(settings, db, identities, dedup=dedup)
         self._bot = make_bot(settings, db=db)  # a 403 marks the user inactive
 
     @classmethod

@@ -39,13 +39,13 @@ class WeComChannel(Channel):
 
     def __init__(self, settings: Settings, db: Database, identities: Identities,
                  *, dedup: Deduplicator | None = None) -> None:
-        super().__init__(settings, db, identities)
+        super().__init__(settings, db, identities, dedup=dedup)
         self.wecom = wecom_settings(settings).require()
         self.client = WeComClient(self.wecom)
         self.session = WeComSession(self.client, identities, caller_retries=_caller_retries)
         self._bot = Bot(token=WECOM_BOT_TOKEN, session=self.session,
                         default=DefaultBotProperties(parse_mode=ParseMode.HTML))
-        self.dedup = dedup or SqlDeduplicator(db.engine)
+        self.dedup: Deduplicator = dedup or SqlDeduplicator(db.engine)
         self.inbound: WeComInbound | None = None
         self.callback: WeComCallback | None = None
         self._runner: web.AppRunner | None = None

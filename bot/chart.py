@@ -1,5 +1,9 @@
 """A chart of an assessment's eight dimensions, as PNG bytes (matplotlib, Agg, no pyplot).
 
+Drawn from the one presentation model (`bot.assessment_view`): a dimension with no answers is
+drawn as "未评估 / not assessed" (a hatched grey bar with the words), never as an empty bar
+that reads as 0 %, and a footnote names the items not answered.
+
 Chinese labels need a CJK font, which a fresh machine lacks (a missing glyph makes matplotlib warn
 and draw boxes). The font comes from the PyPI package `manimgx-fonts-cjk` (Noto Sans CJK, OFL),
 a declared dependency; should it be absent, the chart falls back to the editions' English names.
@@ -9,6 +13,7 @@ from __future__ import annotations
 
 import io
 import logging
+import textwrap
 from functools import cache
 from pathlib import Path
 
@@ -21,14 +26,17 @@ from matplotlib.figure import Figure
 from matplotlib.font_manager import fontManager
 from matplotlib.patches import Patch
 
+from bot.assessment_view import AssessmentView, DimensionView, build_view
 from knowledge.criteria import CriteriaEdition, load_edition
-from knowledge.engine import Assessment, DimensionResult
+from knowledge.engine import Assessment
 
 STATUS_COLOURS: dict[str, str] = {"pass": "#2e7d32", "fail": "#c62828", "unknown": "#9e9e9e"}
+NOT_ASSESSED_COLOUR = "#bdbdbd"
 STATUS_NAMES: dict[str, dict[str, str]] = {
-    "zh": {"pass": "达标", "fail": "未达标", "unknown": "待补充"},
-    "en": {"pass": "pass", "fail": "fail", "unknown": "unknown"},
+    "zh": {"pass": "达标", "fail": "未达标", "unknown": "待补充", "none": "未评估"},
+    "en": {"pass": "pass", "fail": "fail", "unknown": "unknown", "none": "not assessed"},
 }
+FOOTNOTE_ITEMS = 8  # unanswered items named under the chart; more are counted
 VERDICTS: dict[str, dict[bool | None, str]] = {
     "zh": {True: "符合认定条件", False: "暂不符合认定条件", None: "尚待补充信息"},
     "en": {True: "eligible", False: "not eligible", None: "undecided"},
@@ -53,33 +61,42 @@ def cjk_font_available() -> bool:
     return any(entry.name == CJK_FAMILY for entry in fontManager.ttflist)
 
 
-def _score(dimension: DimensionResult) -> float:
-    """Share of the judged checks that pass (warn counts as met: a soft limit never fails).
+def _footnote(view: AssessmentView, chinese: bool) -> str | None:
+    """ "未回答：A；B；…等 12 项" — which items were not answered (or answered 不确定)."""
+    items = [item.split("：", 1)[-1] for item in (*view.unanswered, *view.uncertain)]
+    if not items:
+        return None
+    shown = items[:FOOTNOTE_ITEMS]
+    if chinese:
+        text = "未回答或不确定：" + "；".join(shown)
+        if len(items) > len(shown):
+            text += f" 等 {len(items)} 项"
+        return "\n".join(textwrap.wrap(text, 60))
+    text = "Not answered or not sure: " + "; ".join(shown)
+    if len(items) > len(shown):
+        text += f" ({len(items)} in all)"
+    return "\n".join(textwrap.wrap(text, 120))
 
-    `info` checks are not judged, so they are left out; a dimension with nothing judged yet
-    shows as 0.
-    """
-    judged = [check for check in dimension.checks if check.status != "info"]
-    if not judged:
-        return 1.0 if dimension.status == "pass" else 0.0
-    met = sum(1 for check in judged if check.status in ("pass", "warn"))
-    return met / len(judged)
 
-
-def dimension_chart(assessment: Assessment, edition: CriteriaEdition | None = None) -> bytes:
+def dimension_chart(
+    assessment: Assessment | AssessmentView, edition: CriteriaEdition | None = None
+) -> bytes:
     """PNG bytes: one horizontal bar per dimension, length = share of checks met, coloured by
-    the dimension's status. Labelled in the assessment's language where the font allows."""
-    edition = edition or load_edition(assessment.edition_id)
-    chinese = assessment.lang != "en" and cjk_font_available()
+    the dimension's status; a dimension not assessed is a hatched grey bar saying so. Labelled
+    in the assessment's language where the font allows."""
+    view = assessment if isinstance(assessment, AssessmentView) else build_view(
+        assessment, edition=edition
+    )
+    edition = edition or load_edition(view.edition_id)
+    chinese = view.lang != "en" and cjk_font_available()
     lang = "zh" if chinese else "en"
+    dimensions: tuple[DimensionView, ...] = view.dimensions
     labels = [
         f"{edition.dimension(d.id).number}、{edition.dimension(d.id).name}"
         if chinese
-        else f"{index}. {edition.dimension(d.id).name_en}"
-        for index, d in enumerate(assessment.dimensions, start=1)
+        else f"{d.index}. {edition.dimension(d.id).name_en}"
+        for d in dimensions
     ]
-    scores = [_score(d) for d in assessment.dimensions]
-    colours = [STATUS_COLOURS[d.status] for d in assessment.dimensions]
 
     text_style: dict[str, object] = {}
     if chinese:
@@ -90,27 +107,42 @@ def dimension_chart(assessment: Assessment, edition: CriteriaEdition | None = No
             "path_effects": [patheffects.withStroke(linewidth=0.6, foreground="black")],
         }
 
-    figure = Figure(figsize=(8, 4.8), dpi=100)
+    footnote = _footnote(view, chinese)
+    height = 4.8 + (0.25 * footnote.count("\n") + 0.35 if footnote else 0)
+    figure = Figure(figsize=(8, height), dpi=100)
     axes = figure.add_subplot()
     positions = list(range(len(labels)))[::-1]  # dimension 1 on top
-    # A faint full-width bar in the status colour keeps a 0% dimension (e.g. a failed one with
-    # nothing met) visible; the solid bar on top is the share of checks met.
-    axes.barh(positions, [1.0] * len(positions), color=colours, alpha=0.18)
-    axes.barh(positions, scores, color=colours)
+    for position, dimension in zip(positions, dimensions, strict=True):
+        if not dimension.assessed:
+            axes.barh(position, 1.0, color="white", edgecolor=NOT_ASSESSED_COLOUR, hatch="///")
+            axes.text(0.5, position, STATUS_NAMES[lang]["none"], ha="center", va="center",
+                      fontsize=9, color="#616161", **text_style)
+            continue
+        colour = STATUS_COLOURS[dimension.status]
+        # A faint full-width bar in the status colour keeps a 0% dimension (e.g. a failed one
+        # with nothing met) visible; the solid bar on top is the share of checks met.
+        axes.barh(position, 1.0, color=colour, alpha=0.18)
+        axes.barh(position, dimension.score or 0.0, color=colour)
     axes.set_yticks(positions, labels=labels, fontsize=9, **text_style)
     axes.set_xlim(0, 1)
     axes.set_xticks([0, 0.25, 0.5, 0.75, 1.0], labels=["0%", "25%", "50%", "75%", "100%"])
     axes.set_xlabel("指标达标比例" if chinese else "checks met", **text_style)
     name = edition.short_name if chinese else edition.short_name_en
-    axes.set_title(f"{name}：{VERDICTS[lang][assessment.eligible]}" if chinese
-                   else f"{name}: {VERDICTS[lang][assessment.eligible]}", fontsize=11, **text_style)
+    axes.set_title(f"{name}：{VERDICTS[lang][view.eligible]}" if chinese
+                   else f"{name}: {VERDICTS[lang][view.eligible]}", fontsize=11, **text_style)
     legend = [Patch(color=colour, label=STATUS_NAMES[lang][status])
               for status, colour in STATUS_COLOURS.items()]
+    legend.append(Patch(facecolor="white", edgecolor=NOT_ASSESSED_COLOUR, hatch="///",
+                        label=STATUS_NAMES[lang]["none"]))
     # Below the axes, in one row: inside them it covered the last dimension's bar.
-    axes.legend(handles=legend, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=3,
+    axes.legend(handles=legend, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=4,
                 frameon=False, fontsize=8,
                 prop={"family": CJK_FAMILY, "size": 8} if chinese else None)
-    figure.tight_layout()
+    if footnote:
+        figure.text(0.02, 0.01, footnote, fontsize=7.5, va="bottom", ha="left", color="#424242",
+                    **text_style)
+    figure.tight_layout(rect=(0, 0.06 + 0.03 * footnote.count("\n"), 1, 1) if footnote
+                        else None)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
     return buffer.getvalue()

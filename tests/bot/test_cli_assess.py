@@ -76,7 +76,7 @@ def test_report_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
         ("edition: national-2022\nanswers:\n  area_km2: true\n", "area_km2"),
         ("edition: national-2022\nanswers:\n  pillar_industry: 3\n", "pillar_industry"),
         ("edition: national-2022\nanswers:\n  output_value_yi: [1, 2]\n", "output_value_yi"),
-        ("edition: national-2022\nanswers:\n  sme_output_share_pct: 130\n", "sme_output_share_pct"),
+        ("edition: national-2022\nanswers:\n  sme_output_share_pct: -5\n", "sme_output_share_pct"),
         (
             "edition: national-2022\nanswers:\n  specialized_sme_count: -2\n",
             "specialized_sme_count",

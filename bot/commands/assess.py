@@ -89,9 +89,9 @@ def cmd_assess(args: argparse.Namespace) -> int:
 
     if args.report is not None:
         # Imported here: matplotlib and python-docx are only needed when a report is asked for.
-        from bot.assessment_view import build_view
-        from bot.chart import dimension_chart
-        from bot.report import report_bytes
+        from handlers.assess.report.chart import dimension_chart
+        from handlers.assess.report.html import report_bytes
+        from handlers.assess.report.view_model import build_view
 
         view = build_view(result)
         content = report_bytes(view, args.report.suffix, chart_png=dimension_chart(view))
@@ -104,7 +104,7 @@ def cmd_assess(args: argparse.Namespace) -> int:
     if args.json:
         sys.stdout.write(json.dumps(result.to_json(), ensure_ascii=False) + "\n")
     else:
-        from bot.report import summary_text
+        from handlers.assess.report.html import summary_text
 
         sys.stdout.write(summary_text(result) + "\n")
     return 0

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.chart import cjk_font_available, dimension_chart
-from bot.report import render_report, summary_text
+from handlers.assess.report.chart import cjk_font_available, dimension_chart
+from handlers.assess.report.html import render_report, summary_text
 from knowledge.criteria import load_edition
 from knowledge.engine import assess
 
@@ -71,7 +71,7 @@ def test_advice_sharing_one_item_is_quoted_once() -> None:
 
 
 def test_a_dimension_without_answers_is_drawn_as_not_assessed() -> None:
-    from bot.assessment_view import build_view
+    from handlers.assess.report.view_model import build_view
 
     answers = {"output_value_yi": [50, 60, 70], "green_transition": False}
     result = assess("national-2022", answers, with_advice=False)
@@ -90,8 +90,8 @@ def test_a_dimension_without_answers_is_drawn_as_not_assessed() -> None:
 
 
 def test_chart_footnote_names_unanswered_items() -> None:
-    from bot.assessment_view import build_view
-    from bot.chart import _footnote
+    from handlers.assess.report.chart import _footnote
+    from handlers.assess.report.view_model import build_view
 
     view = build_view(assess("national-2022", {"pillar_industry": None}, with_advice=False))
     note = _footnote(view, chinese=True)
@@ -102,7 +102,7 @@ def test_chart_footnote_names_unanswered_items() -> None:
 
 
 def test_html_comes_from_the_template_with_autoescape() -> None:
-    from bot.report import TEMPLATES
+    from handlers.assess.report.html import TEMPLATES
 
     assert (TEMPLATES / "report.html.j2").is_file()
     result = assess("national-2022", {"sme_output_share_pct": 0.72})
@@ -117,8 +117,8 @@ def test_docx_in_english() -> None:
 
     import docx
 
-    from bot.assessment_view import build_view
-    from bot.report import report_bytes
+    from handlers.assess.report.html import report_bytes
+    from handlers.assess.report.view_model import build_view
 
     result = assess("yunnan-2023", {"sme_output_share_pct": 40}, lang="en")
     content = report_bytes(build_view(result), ".docx")

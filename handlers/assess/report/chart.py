@@ -1,8 +1,8 @@
 """A chart of an assessment's eight dimensions, as PNG bytes (matplotlib, Agg, no pyplot).
 
-Drawn from the one presentation model (`bot.assessment_view`): a dimension with no answers is
-drawn as "未评估 / not assessed" (a hatched grey bar with the words), never as an empty bar
-that reads as 0 %, and a footnote names the items not answered.
+Drawn from the one presentation model (`view_model`): a dimension with no answers is drawn as
+"未评估 / not assessed" (a hatched grey bar with the words), never as an empty bar that reads
+as 0 %, and a footnote names the items not answered.
 
 Chinese labels need a CJK font, which a fresh machine lacks (a missing glyph makes matplotlib warn
 and draw boxes). The font comes from the PyPI package `manimgx-fonts-cjk` (Noto Sans CJK, OFL),
@@ -26,7 +26,7 @@ from matplotlib.figure import Figure
 from matplotlib.font_manager import fontManager
 from matplotlib.patches import Patch
 
-from bot.assessment_view import AssessmentView, DimensionView, build_view
+from handlers.assess.report.view_model import AssessmentView, DimensionView, build_view
 from knowledge.criteria import CriteriaEdition, load_edition
 from knowledge.engine import Assessment
 

@@ -1,7 +1,7 @@
 """The self-assessment report: a Word document (.docx, what officials forward and edit) or one
 self-contained HTML file (inline CSS, chart as a data URI), chosen by the file's extension.
 
-Both are laid out from the one presentation model (`bot.assessment_view`). The HTML comes from
+Both are laid out from the one presentation model (`view_model`). The HTML comes from
 a Jinja2 template with autoescape on, so every piece of text from people or from the knowledge
 base is escaped; it loads nothing from the network, so it can be mailed or archived as is.
 """
@@ -15,7 +15,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from bot.assessment_view import (
+from handlers.assess.report.view_model import (
     STATUS_ICON,
     AssessmentView,
     LeverView,
@@ -91,7 +91,9 @@ def report_bytes(view: AssessmentView, suffix: str, chart_png: bytes | None = No
     if suffix == ".html" or suffix == ".htm":
         return render_html(view, chart_png).encode("utf-8")
     if suffix == ".docx":
-        from bot.report_docx import render_docx  # python-docx only when a .docx is asked for
+        from handlers.assess.report.word import (
+            render_docx,  # python-docx only when a .docx is asked for
+        )
 
         return render_docx(view, chart_png)
     raise ReportFormatError(

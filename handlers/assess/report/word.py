@@ -12,7 +12,7 @@ from docx.document import Document as DocxDocument
 from docx.oxml.ns import qn
 from docx.shared import Inches, Pt, RGBColor
 
-from bot.assessment_view import AssessmentView
+from handlers.assess.report.view_model import AssessmentView
 
 # Word picks a Latin font for CJK text unless the East Asian font is set explicitly.
 EAST_ASIAN_FONT = "Microsoft YaHei"

@@ -72,6 +72,7 @@ class CheckView:
     gap: str | None
     advice: str | None
     unknown_reason: str | None
+    derived: bool = False
 
 
 @dataclass(frozen=True)
@@ -200,6 +201,7 @@ def _check_view(edition: CriteriaEdition, check: CheckResult, lang: str) -> Chec
         gap=check.gap,
         advice=check.advice.text(lang) if check.advice is not None else None,
         unknown_reason=check.unknown_reason,
+        derived=check.derived,
     )
 
 

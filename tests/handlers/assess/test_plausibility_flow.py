@@ -60,7 +60,7 @@ async def test_the_chat_asks_back_before_storing_each_implausible_figure(
     assert share.message_id == ask.message_id  # the ask-back turned into the next question
     assert _answers(h)["output_value_yi"] == [45, 48, 52]
     answered = list(h.api.callback_answers.values())[-1]
-    assert "已按 45, 48, 52 亿元记录" in answered.get("text", "")
+    assert "已按 45, 48, 52 亿元 记录" in answered.get("text", "")
 
     # A share typed as a fraction: asked back; the user keeps the typed 0.72 on purpose.
     ask = await h.reply(USER, "0.72", "您是指 72%吗？")

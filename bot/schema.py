@@ -1,8 +1,9 @@
 """Every feature's tables and `/forget` hooks, known in this one place (the composition root).
 
 Importing this module registers every table on SQLModel.metadata, so `Database.create_all()`
-creates them all. `FORGETTERS` lists each feature's `forget_user(session, *, user_id)`, handed to
-the account slice's /forget as workflow data.
+creates them all (`prepare_database` also upgrades older files in place). `FORGETTERS` lists
+each feature's `forget_user(session, *, user_id)`, handed to the account slice's /forget as
+workflow data.
 """
 
 from __future__ import annotations
@@ -12,12 +13,15 @@ from collections.abc import Callable
 from sqlalchemy import delete as sa_delete
 from sqlmodel import Session, SQLModel, col
 
-import bot.models  # noqa: F401  (assessment and reminder tables, until their slices own them)
-import handlers.ask.models  # noqa: F401
+import bot.models  # noqa: F401  (assessment tables, until their slice owns them)
+import handlers.ask.models
+import handlers.reminders.models  # noqa: F401
 import infra.users  # noqa: F401
 from bot.models.assessments import AssessmentRecord
-from bot.models.reminders import ReminderSubscription
 from handlers.ask import forget_user as forget_asked
+from handlers.reminders import forget_user as forget_reminders
+from handlers.reminders import schema as reminders_schema
+from infra.db import Database
 from infra.users import Forgetter
 
 
@@ -40,6 +44,16 @@ FORGETTERS: tuple[Callable[..., int], ...] = (
     forget_asked,
     # TODO(assess helper): replace with handlers.assess's forget_user when the slice lands.
     _forget_rows(AssessmentRecord),
-    # TODO(reminders helper): replace with handlers.reminders's forget_user.
-    _forget_rows(ReminderSubscription),
+    forget_reminders,
 )
+
+# Upgrades of databases written by earlier releases that `create_all` cannot do (it never adds
+# an index to an existing table). Idempotent; run after create_all. Alembic will replace them.
+UPGRADES: tuple[Callable[[Database], object], ...] = (reminders_schema.upgrade,)
+
+
+def prepare_database(db: Database) -> None:
+    """Every table, plus the in-place upgrades: what start-up and the CLI run first."""
+    db.create_all()
+    for upgrade in UPGRADES:
+        upgrade(db)

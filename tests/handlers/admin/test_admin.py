@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.repos import reminders as repo
+from handlers.reminders import repo
 from tests.support.fixtures import HarnessFactory
 
 pytestmark = pytest.mark.e2e

@@ -124,6 +124,11 @@ async def on_admin_due(
     await state.clear()
 
 
+@admin_only.message(StateFilter(AdminFlow), ~F.text)
+async def on_admin_not_text(message: Message, lang: str = "zh") -> None:
+    await message.answer(t("admin.add.text_only", lang))
+
+
 @refusal.message(Command("admin"))
 async def on_refused_command(message: Message, lang: str = "zh") -> None:
     await message.answer(t("admin.refusal", lang))

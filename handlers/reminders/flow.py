@@ -118,6 +118,12 @@ async def on_text_in_button_step(message: Message, lang: str = "zh") -> None:
     await message.answer(t("reminders.remind.use_buttons", lang))
 
 
+@router.message(StateFilter(RemindFlow), ~F.text)
+async def on_not_text(message: Message, lang: str = "zh") -> None:
+    # A photo, sticker or voice note mid-set-up: say what is expected, keep the answers so far.
+    await message.answer(t("reminders.remind.text_only", lang))
+
+
 @router.callback_query(StateFilter(RemindFlow.kinds), RemindCb.filter(F.action == "kind"))
 async def on_kind_toggle(
     query: CallbackQuery, callback_data: RemindCb, state: FSMContext, lang: str = "zh"

@@ -78,3 +78,9 @@ async def on_export(
         BufferedInputFile(data, filename=ics_filename(today)),
         caption=t("reminders.export.caption", lang, count=len(entries)),
     )
+
+
+@router.callback_query(SubCb.filter())
+async def on_unknown_list_button(query: CallbackQuery, lang: str = "zh") -> None:
+    """Button data this release never issues (an old client, a forged press): answer anyway."""
+    await query.answer(t("reminders.list.stale", lang), show_alert=True)

@@ -65,3 +65,15 @@ async def test_a_finished_flows_button_is_answered(make_harness: HarnessFactory)
     await h.press(OWNER, years, "2023")
     await h.settle()
     assert any("已结束" in text for text in answers_since(h, before))
+
+
+async def test_a_sticker_mid_setup_gets_a_hint_and_keeps_the_flow(
+    make_harness: HarnessFactory,
+) -> None:
+    h = await make_harness(smebot_now=NOW)
+    await h.reply(OWNER, "/remind", "第 1 步")
+    sent = await h.send_content(OWNER, "sticker")
+    hint = await h.wait_for(OWNER, "发送文字", after=sent.mark)
+    assert "/cancel" in hint.text
+    years = await h.reply(OWNER, "H县集群", "第 2 步")  # the set-up is where it was
+    assert "H县集群" in years.text

@@ -10,7 +10,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from handlers.reminders.callbacks import RemindCb, SubCb
 from handlers.reminders.models import ReminderSubscription
-from infra.i18n import t
+from infra.i18n import normalise_lang, t
 from infra.settings import Settings
 from knowledge.deadlines import FIRST_BATCH_YEAR, KIND_NAMES, Deadline
 
@@ -20,7 +20,8 @@ SHANGHAI_ZONES = frozenset({"Asia/Shanghai", "Asia/Chongqing", "Asia/Harbin", "P
 
 
 def kind_name(kind: str, lang: str) -> str:
-    return KIND_NAMES.get(kind, {}).get("en" if lang == "en" else "zh", kind)
+    # The names are knowledge data (bilingual, next to the rules), not catalogue texts.
+    return KIND_NAMES.get(kind, {}).get(normalise_lang(lang), kind)
 
 
 def kind_names(kinds: Sequence[str], lang: str) -> str:

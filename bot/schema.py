@@ -16,6 +16,7 @@ from sqlmodel import Session, SQLModel, col
 import bot.models  # noqa: F401  (assessment tables, until their slice owns them)
 import handlers.ask.models
 import handlers.reminders.models  # noqa: F401
+import infra.fsm
 import infra.users  # noqa: F401
 from bot.models.assessments import AssessmentRecord
 from handlers.ask import forget_user as forget_asked

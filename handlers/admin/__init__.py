@@ -9,21 +9,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-try:
-    from infra.i18n import register_texts
-except ImportError:  # TODO(rem): main's catalogue before per-slice texts.yaml; drop on merge
-
-    def register_texts(path: Path) -> None:
-        import yaml
-
-        from infra import i18n
-
-        i18n.TEXTS.update(yaml.safe_load(path.read_text(encoding="utf-8")))  # type: ignore[attr-defined]
-
-
 from aiogram import Router
 
 from handlers.admin.router import admin_only, refusal
+from infra.i18n import register_texts
 
 register_texts(Path(__file__).with_name("texts.yaml"))
 

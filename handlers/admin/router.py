@@ -23,7 +23,7 @@ from handlers.admin.filters import IsAdmin
 from handlers.reminders import repo
 from handlers.reminders.repo.deadlines import MAX_TITLE
 from infra.callbacks import callback_chat_id
-from infra.clock import Clock
+from infra.clock import Clock, today_in
 from infra.db import Database
 from infra.i18n import t
 from infra.settings import Settings
@@ -40,9 +40,7 @@ TYPED = (F.text, ~F.text.startswith("/"))
 def _panel(db: Database, clock: Clock, settings: Settings, lang: str) -> str:
     with db.session() as session:
         stats = repo.stats(session)
-        upcoming = repo.list_custom_deadlines(
-            session, since=clock().astimezone(settings.tz).date()
-        )
+        upcoming = repo.list_custom_deadlines(session, since=today_in(clock, settings.tz))
     return views.panel(stats, upcoming, lang)
 
 
@@ -64,7 +62,7 @@ async def on_admin(
         if len(args) < 3:
             await message.answer(t("admin.add.usage", lang))
             return
-        due, error = views.parse_due(args[1], clock().astimezone(settings.tz).date(), lang)
+        due, error = views.parse_due(args[1], today_in(clock, settings.tz), lang)
         if due is None:
             await message.answer(error or "")
             return
@@ -113,7 +111,7 @@ async def on_admin_due(
     lang: str = "zh",
 ) -> None:
     assert message.from_user is not None
-    due, error = views.parse_due(message.text or "", clock().astimezone(settings.tz).date(),
+    due, error = views.parse_due(message.text or "", today_in(clock, settings.tz),
                                  lang)
     if due is None:
         await message.answer(error or "")

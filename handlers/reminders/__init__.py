@@ -14,21 +14,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-try:
-    from infra.i18n import register_texts
-except ImportError:  # TODO(rem): main's catalogue before per-slice texts.yaml; drop on merge
-
-    def register_texts(path: Path) -> None:
-        import yaml
-
-        from infra import i18n
-
-        i18n.TEXTS.update(yaml.safe_load(path.read_text(encoding="utf-8")))  # type: ignore[attr-defined]
-
+from handlers.reminders.repo.subscriptions import forget_user
+from handlers.reminders.router import router
+from infra.i18n import register_texts
 
 register_texts(Path(__file__).with_name("texts.yaml"))
-
-from handlers.reminders.repo.subscriptions import forget_user  # noqa: E402
-from handlers.reminders.router import router  # noqa: E402
 
 __all__ = ["forget_user", "router"]

@@ -8,7 +8,7 @@ from datetime import date
 
 from handlers.reminders import repo
 from handlers.reminders.models import ReminderSubscription
-from infra.clock import Clock
+from infra.clock import Clock, today_in
 from infra.db import Database
 from infra.settings import Settings
 from knowledge.deadlines import (
@@ -23,7 +23,7 @@ from knowledge.deadlines import (
 
 def today(clock: Clock, settings: Settings) -> date:
     """Today in the configured zone (deadlines are dates there)."""
-    return clock().astimezone(settings.tz).date()
+    return today_in(clock, settings.tz)
 
 
 def available_kinds(batch_year: int | None) -> tuple[str, ...]:

@@ -15,6 +15,7 @@ from datetime import date, datetime, time, timedelta, tzinfo
 
 from handlers.reminders.models import PENDING, ReminderSubscription
 from handlers.reminders.repo.ledger import DueReminder
+from infra.clock import local_date
 from knowledge.deadlines import BatchYearError, CustomDeadlineSpec, Deadline, plan_for
 
 
@@ -34,7 +35,7 @@ def due_reminders(
 ) -> list[DueReminder]:
     """Pure planning step: which (subscription, deadline, lead) are due now (see module doc)."""
     tz = zone
-    today = now.astimezone(tz).date()
+    today = local_date(now, tz)
     plans: dict[tuple[int | None, str], tuple[Deadline, ...]] = {}
     out: list[DueReminder] = []
     for sub in subs:

@@ -33,8 +33,9 @@ from handlers.reminders.models import ReminderDelivery, ReminderSubscription
 from handlers.reminders.scheduler.committer import GroupCommitter
 from handlers.reminders.scheduler.planning import due_reminders
 from handlers.reminders.views import render_reminder
-from infra.clock import Clock
+from infra.clock import Clock, local_date
 from infra.db import Database
+from infra.retry import RetryPolicy
 from infra.sender import Sender, SendResult
 from infra.settings import Settings
 
@@ -78,6 +79,12 @@ class ReminderScheduler:
         self.clock = clock
         self.settings = settings
         self.sender = sender
+        # A failed reminder goes back to the ledger with the one backoff policy type, on the
+        # ledger's own numbers (REMINDER_RETRY_DELAY_SECONDS doubling, REMINDER_MAX_ATTEMPTS
+        # claims); no jitter: the wait is a timestamp in the database, not a sleep.
+        first, claims = settings.reminder_retry_delay_seconds, settings.reminder_max_attempts
+        self.requeue = RetryPolicy(max_attempts=claims, base_delay=first,
+                                   max_delay=first * 2 ** (claims - 1), jitter=0.0)
         self._task: asyncio.Task[None] | None = None
         self._marker = GroupCommitter(db)
         self._unsettled = asyncio.Semaphore(settings.reminder_max_unsettled)
@@ -139,7 +146,7 @@ class ReminderScheduler:
         return self.clock()
 
     def _today(self, now: datetime) -> date:
-        return now.astimezone(self.settings.tz).date()
+        return local_date(now, self.settings.tz)
 
     def _plan(self) -> tuple[int, int]:
         now = self._now()
@@ -327,8 +334,8 @@ class ReminderScheduler:
             report.forbidden += 1
             await self._finish(repo.mark_dead, report, "dead", delivery_id=row_id, token=token,
                                error=result.error or "forbidden", now=now)
-        elif result.retryable and row.attempts < self.settings.reminder_max_attempts:
-            delay = self.settings.reminder_retry_delay_seconds * 2 ** max(0, row.attempts - 1)
+        elif result.retryable and row.attempts < self.requeue.max_attempts:
+            delay = self.requeue.backoff(row.attempts)
             await self._finish(repo.mark_retry, report, "retried", delivery_id=row_id,
                                token=token, error=result.error or "failed",
                                not_before=now + timedelta(seconds=delay), now=now)

@@ -13,7 +13,7 @@ from sqlalchemy import delete as sa_delete
 from sqlmodel import Session, SQLModel, col
 
 import bot.models  # noqa: F401  (reminder tables, until their slice owns them)
-import infra.fsm  # noqa: F401  (the FSM state table)
+import infra.fsm  # the FSM state table (registered on import)
 import infra.users  # noqa: F401
 from bot.models.reminders import ReminderSubscription
 from handlers.ask import forget_user as forget_asked

@@ -107,7 +107,8 @@ async def on_draft(query: CallbackQuery, callback_data: DraftCb, state: FSMConte
             repo.discard(session, assessment_id=int(record.id or 0), now=now(clock))
         data = await state.get_data()
         await state.clear()
-        await state.update_data(province=data.get("province"))
+        if data.get("province"):  # a cleared context holds nothing else (nothing to persist)
+            await state.update_data(province=data["province"])
         await query.answer()
         note = (edition_for_province(data["province"], lang=lang)[1]
                 if data.get("province") else None)

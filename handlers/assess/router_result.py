@@ -8,7 +8,7 @@ import asyncio
 from datetime import tzinfo
 from typing import TYPE_CHECKING, Any
 
-from aiogram import Bot, Router
+from aiogram import Bot, F, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.types import BufferedInputFile, CallbackQuery
 
@@ -170,3 +170,10 @@ async def on_compare(query: CallbackQuery, callback_data: CompareCb, user: User,
     older, newer = sorted((first, second), key=lambda r: int(r.id or 0))
     await query.answer()
     await bot.send_message(callback_chat_id(query), compare_html(older, newer, lang, settings.tz))
+
+
+@router.callback_query(F.data.startswith("as:"))
+async def on_old_button(query: CallbackQuery, lang: str) -> None:
+    """A button from before the typed callbacks ("as:<action>:<aid>:<v>") still in a chat:
+    answered as out of date, so the spinner stops and nothing changes."""
+    await stale(query, lang)

@@ -167,3 +167,19 @@ async def test_another_province_is_told_the_national_edition_applies(
     assert "适用国家标准" in menu.text and "如江苏省另行发布省级标准，以其为准" in menu.text
     menu = await h.reply(USER, "/assess 广东", "选择认定标准")
     assert "广东省省级集群沿用国家标准" in menu.text
+
+
+async def test_a_button_from_the_old_callback_format_is_answered(
+    make_harness: HarnessFactory,
+) -> None:
+    h = await make_harness(smebot_now=NOW)
+    menu = await h.reply(USER, "/assess", "选择认定标准")
+    old = h.api.message(USER, menu.message_id)
+    assert old is not None and old.reply_markup is not None
+    old.reply_markup["inline_keyboard"][0][0]["callback_data"] = "as:ed:0:national-2022"
+    sent = await h.press(USER, old, "全国（2022年版）")
+    await h.settle()
+    answered = h.api.callback_answers[sent.update["callback_query"]["id"]]
+    assert "过期" in answered.get("text", "")
+    with h.db.session() as session:
+        assert repo.get_draft(session, user_id=USER) is None

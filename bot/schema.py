@@ -13,8 +13,7 @@ from sqlalchemy import delete as sa_delete
 from sqlmodel import Session, SQLModel, col
 
 import bot.models  # noqa: F401  (reminder tables, until their slice owns them)
-import handlers.ask.models
-import handlers.assess.models  # noqa: F401
+import infra.fsm
 import infra.users  # noqa: F401
 from bot.models.reminders import ReminderSubscription
 from handlers.ask import forget_user as forget_asked

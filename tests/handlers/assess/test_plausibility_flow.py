@@ -183,3 +183,19 @@ async def test_a_button_from_the_old_callback_format_is_answered(
     assert "过期" in answered.get("text", "")
     with h.db.session() as session:
         assert repo.get_draft(session, user_id=USER) is None
+
+
+async def test_an_assessment_in_progress_survives_a_restart(make_harness: HarnessFactory) -> None:
+    """The FSM state lives in the database: right after a restart a typed figure is still an
+    answer (not a question), and a figure waiting for confirmation can still be confirmed."""
+    h = await make_harness(smebot_now=NOW)
+    await _to_outputs(h)
+    ask = await h.reply(USER, "4500000000, 4800000000, 5200000000", "您是指")
+
+    await h.restart()  # a new dispatcher and bot, the same database
+
+    share = await h.click(USER, ask, "是，按 45, 48, 52 亿元", "中小企业产值占")
+    assert _answers(h)["output_value_yi"] == [45, 48, 52]
+    await h.restart()
+    after = await h.reply(USER, "75", "主导产业产值占")
+    assert after.message_id != share.message_id and _answers(h)["sme_output_share_pct"] == 75

@@ -66,11 +66,11 @@ def _emit(payload: object) -> None:
 
 
 def _database(settings: Settings) -> Database:
-    import bot.schema  # noqa: F401  (registers every feature's tables before create_all)
+    from bot.schema import prepare_database
     from infra.db import Database
 
     db = Database(settings.resolved_database_url)
-    db.create_all()
+    prepare_database(db)
     return db
 
 
@@ -79,7 +79,7 @@ def _today(settings: Settings) -> date:
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
-    from bot.repos import reminders as repo
+    from handlers.reminders import repo
 
     settings = Settings()
     today = args.today or _today(settings)
@@ -105,7 +105,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 
 def cmd_add_deadline(args: argparse.Namespace) -> int:
-    from bot.repos import reminders as repo
+    from handlers.reminders import repo
 
     settings = Settings()
     clock = make_clock(settings.smebot_now)
@@ -129,7 +129,7 @@ def cmd_add_deadline(args: argparse.Namespace) -> int:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    from bot.repos import reminders as repo
+    from handlers.reminders import repo
 
     settings = Settings()
     db = _database(settings)
@@ -163,7 +163,8 @@ def cmd_run_once(args: argparse.Namespace) -> int:
 
 
 async def _run_once(settings: Settings) -> dict[str, int]:
-    from bot.scheduler import ReminderScheduler
+    from handlers.reminders.scheduler import ReminderScheduler
+    from infra.sender import Sender
     from infra.telegram import make_bot
 
     db = _database(settings)
@@ -172,7 +173,7 @@ async def _run_once(settings: Settings) -> dict[str, int]:
     bot = make_bot(settings, db=db)
     try:
         scheduler = ReminderScheduler(db=db, clock=make_clock(settings.smebot_now),
-                                      settings=settings)
+                                      settings=settings, sender=Sender.from_settings(settings))
         report = await scheduler.run_once(bot)
     finally:
         await bot.session.close()

@@ -5,13 +5,18 @@ time), UNIQUE in the database. A sender *claims* a row with a conditional UPDATE
 'pending', or 'claimed' with an expired lease) before sending and marks it 'sent' afterwards;
 a 'sent' row is never claimed again. Portable to PostgreSQL: Telegram ids are BIGINT, times are
 stored as UTC (SQLModel's UTC datetime type), no SQLite-only SQL.
+
+`ReminderSubscription` holds at most one *active* row per (user, chat, batch year) — the unique
+partial index `uq_reminder_subscription_batch` (batch year NULL, "not yet recognised", counts as
+one batch). Two subscriptions to one batch would send every reminder twice; the repository
+merges a second one into the first instead (see `repo.subscriptions.subscribe`).
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Column, Index, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, UniqueConstraint, func
 from sqlmodel import Field, SQLModel
 
 # Delivery statuses.
@@ -22,6 +27,9 @@ SUPERSEDED = "superseded"  # catch-up sent a later (smaller) lead time instead; 
 DEAD = "dead"  # dead letter: gave up after retries or a permanent error; terminal, recorded
 EXPIRED = "expired"  # the deadline passed before it could be sent; terminal
 TERMINAL_STATUSES = (SENT, SUPERSEDED, DEAD, EXPIRED)
+
+# "Not yet recognised" (batch_year NULL) as a key value: NULLs never collide in a UNIQUE index.
+NO_BATCH_KEY = 0
 
 
 class ReminderSubscription(SQLModel, table=True):
@@ -48,6 +56,19 @@ class ReminderSubscription(SQLModel, table=True):
     @property
     def lead_list(self) -> list[int]:
         return sorted({int(x) for x in self.lead_days.split(",") if x.strip()}, reverse=True)
+
+
+_subscriptions = ReminderSubscription.__table__  # type: ignore[attr-defined]
+# Expression + partial index: portable to SQLite (3.9+) and PostgreSQL alike.
+ONE_SUBSCRIPTION_PER_BATCH = Index(
+    "uq_reminder_subscription_batch",
+    _subscriptions.c.user_id,
+    _subscriptions.c.chat_id,
+    func.coalesce(_subscriptions.c.batch_year, NO_BATCH_KEY),
+    unique=True,
+    sqlite_where=_subscriptions.c.active,
+    postgresql_where=_subscriptions.c.active,
+)
 
 
 class CustomDeadline(SQLModel, table=True):

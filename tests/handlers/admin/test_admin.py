@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.repos import reminders as repo
+from handlers.reminders import repo
 from tests.support.fixtures import HarnessFactory
 
 pytestmark = pytest.mark.e2e
@@ -70,3 +70,32 @@ async def test_admin_button_refused_for_others(make_harness: HarnessFactory) -> 
     answers = list(h.api.callback_answers.values())
     assert any("仅限管理员" in str(a.get("text", "")) for a in answers)
     assert h.messages(ADMIN, after=mark) == []
+
+
+async def test_another_admins_panel_button_is_refused(make_harness: HarnessFactory) -> None:
+    h = await make_harness(smebot_now=NOW, admin_ids=[ADMIN, ADMIN + 1])
+    group = -100900
+    sent = await h.send(ADMIN, "/admin", chat_id=group, chat_type="group")
+    panel = await h.wait_for(group, "有效订阅", after=sent.mark)
+    before = set(h.api.callback_answers)
+    mark = h.api.mark()
+    await h.press(ADMIN + 1, panel, "添加截止日期")
+    await h.settle()
+    answers = [str(a.get("text", "")) for q, a in h.api.callback_answers.items()
+               if q not in before]
+    assert len(answers) == 1 and "另一位管理员" in answers[0]
+    assert h.messages(group, after=mark) == []
+
+
+async def test_admin_removed_mid_flow_is_refused_and_adds_nothing(
+    make_harness: HarnessFactory,
+) -> None:
+    h = await make_harness(smebot_now=NOW, admin_ids=[ADMIN])
+    panel = await h.reply(ADMIN, "/admin", "有效订阅")
+    await h.click(ADMIN, panel, "添加截止日期", "请输入截止日期的名称")
+    h.settings.admin_ids.clear()  # ADMIN_IDS changed: the check is per update
+    await h.reply(ADMIN, "不该添加的截止日期", "仅限管理员")
+    await h.send(ADMIN, "2026-06-30")  # the flow is over: no longer taken as the due date
+    await h.settle()
+    with h.db.session() as session:
+        assert repo.list_custom_deadlines(session) == []

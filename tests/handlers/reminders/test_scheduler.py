@@ -10,12 +10,20 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.models.reminders import CLAIMED, DEAD, PENDING, SENT, SUPERSEDED
-from bot.repos import reminders as repo
-from bot.scheduler import ReminderScheduler, render_reminder
+from handlers.reminders import repo
+from handlers.reminders.models import CLAIMED, DEAD, PENDING, SENT, SUPERSEDED
+from handlers.reminders.scheduler import ReminderScheduler
+from handlers.reminders.views import render_reminder
 from infra.db import Database
+from infra.sender import Sender
 from infra.settings import Settings
-from tests.bot.test_reminders_fakes import FakeTelegram, blocked, make_bot, server_error
+from tests.support.fake_telegram import (
+    FakeTelegram,
+    blocked,
+    make_bot,
+    server_error,
+    too_many,
+)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -31,6 +39,12 @@ class MutableClock:
 
     def __call__(self) -> datetime:
         return self.now
+
+
+def make_scheduler(db: Database, clock: MutableClock, *, settings: Settings) -> ReminderScheduler:
+    """A scheduler with its own sender (the composition root shares one per process)."""
+    return ReminderScheduler(db=db, clock=clock, settings=settings,
+                             sender=Sender.from_settings(settings))
 
 
 def fast_settings(**overrides: object) -> Settings:
@@ -73,7 +87,7 @@ async def test_reminders_go_out_at_each_lead_time_once(db: Database) -> None:
     clock = MutableClock(at("2025-03-01T10:00"))
     subscribe(db, chat_id=101, created=clock.now)
     tg = FakeTelegram()
-    scheduler = ReminderScheduler(db=db, clock=clock, settings=fast_settings())
+    scheduler = make_scheduler(db, clock, settings=fast_settings())
     bot = make_bot(tg)
 
     clock.now = at("2025-03-31T08:59")  # a minute before the 30-day reminder
@@ -96,7 +110,7 @@ async def test_catch_up_collapses_to_one_message_per_deadline(db: Database) -> N
     clock = MutableClock(at("2025-03-01T10:00"))
     subscribe(db, chat_id=7, created=clock.now)
     tg = FakeTelegram()
-    scheduler = ReminderScheduler(db=db, clock=clock, settings=fast_settings())
+    scheduler = make_scheduler(db, clock, settings=fast_settings())
     # Down from before the 30-day reminder until after the 7-day one.
     clock.now = at("2025-04-25T11:00")
     report = await scheduler.run_once(make_bot(tg))
@@ -124,7 +138,7 @@ async def test_pending_larger_lead_is_superseded_not_sent(db: Database) -> None:
             now=at("2025-03-31T09:00"))
     clock.now = at("2025-04-24T09:00")
     tg = FakeTelegram()
-    await ReminderScheduler(db=db, clock=clock, settings=fast_settings()).run_once(make_bot(tg))
+    await make_scheduler(db, clock, settings=fast_settings()).run_once(make_bot(tg))
     assert len(tg.delivered) == 1
     with db.session() as session:
         by_lead = {r.lead_days: r.status for r in repo.list_deliveries(session)}
@@ -135,7 +149,7 @@ async def test_no_reminder_for_a_passed_deadline_or_before_subscribing(db: Datab
     clock = MutableClock(at("2025-04-29T12:00"))  # after the 1-day reminder time
     subscribe(db, chat_id=9, created=clock.now)
     tg = FakeTelegram()
-    scheduler = ReminderScheduler(db=db, clock=clock, settings=fast_settings())
+    scheduler = make_scheduler(db, clock, settings=fast_settings())
     assert (await scheduler.run_once(make_bot(tg))).sent == 0
     clock.now = at("2025-05-02T09:00")  # 04-30 passed while down
     assert (await scheduler.run_once(make_bot(tg))).sent == 0
@@ -147,7 +161,7 @@ async def test_crash_after_claim_is_retried_only_after_the_lease(db: Database) -
     subscribe(db, chat_id=11, created=clock.now)
     clock.now = at("2025-03-31T09:00")
     settings = fast_settings(reminder_lease_seconds=120.0)
-    scheduler = ReminderScheduler(db=db, clock=clock, settings=settings)
+    scheduler = make_scheduler(db, clock, settings=settings)
     await asyncio.to_thread(scheduler._plan)
     # A first process claims the row and dies before sending or marking it.
     with db.session() as session:
@@ -180,8 +194,8 @@ async def test_two_schedulers_on_one_sqlite_file_never_double_send(tmp_path: Pat
     clock.now = at("2025-03-31T09:00")
     tg = FakeTelegram(latency=0.002)
     settings = fast_settings(reminder_batch_size=7)
-    a = ReminderScheduler(db=first, clock=clock, settings=settings)
-    b = ReminderScheduler(db=second, clock=clock, settings=settings)
+    a = make_scheduler(first, clock, settings=settings)
+    b = make_scheduler(second, clock, settings=settings)
     ra, rb = await asyncio.gather(a.run_once(make_bot(tg)), b.run_once(make_bot(tg)))
     per_chat = Counter(c.chat_id for c in tg.delivered)
     assert len(per_chat) == 120 and set(per_chat.values()) == {1}
@@ -199,7 +213,7 @@ async def test_cancelled_scheduler_hands_work_back_and_a_new_one_finishes(db: Da
     clock.now = at("2025-03-31T09:00")
     tg = FakeTelegram(latency=0.01)
     settings = fast_settings(send_rate_per_second=100.0, reminder_batch_size=40)
-    old = ReminderScheduler(db=db, clock=clock, settings=settings)
+    old = make_scheduler(db, clock, settings=settings)
     task = asyncio.create_task(old.run_once(make_bot(tg)))
     while len(tg.calls) < 5:  # kill it mid-batch  # noqa: ASYNC110 (polling a fake's log)
         await asyncio.sleep(0.005)
@@ -211,7 +225,7 @@ async def test_cancelled_scheduler_hands_work_back_and_a_new_one_finishes(db: Da
     counts = statuses(db)
     assert counts[CLAIMED] == 0  # nothing stuck behind a lease
     assert counts[SENT] == done_before
-    new = ReminderScheduler(db=db, clock=clock, settings=settings)
+    new = make_scheduler(db, clock, settings=settings)
     await new.run_once(make_bot(tg))
     per_chat = Counter(c.chat_id for c in tg.delivered)
     assert len(per_chat) == 40 and set(per_chat.values()) == {1}
@@ -220,11 +234,11 @@ async def test_cancelled_scheduler_hands_work_back_and_a_new_one_finishes(db: Da
 async def test_blocked_chat_deactivates_subscriptions(db: Database) -> None:
     clock = MutableClock(at("2025-03-01T10:00"))
     subscribe(db, chat_id=13, created=clock.now)
-    subscribe(db, chat_id=13, created=clock.now, kinds=("renewal_review",))
+    subscribe(db, chat_id=13, created=clock.now, batch_year=2023, kinds=("renewal_review",))
     subscribe(db, chat_id=14, created=clock.now)
     clock.now = at("2025-03-31T09:00")
     tg = FakeTelegram(script=lambda chat, _n: blocked() if chat == 13 else None)
-    report = await ReminderScheduler(db=db, clock=clock, settings=fast_settings()).run_once(
+    report = await make_scheduler(db, clock, settings=fast_settings()).run_once(
         make_bot(tg)
     )
     assert report.forbidden == 1 and report.sent == 1
@@ -245,7 +259,7 @@ async def test_server_errors_retry_then_dead_letter(db: Database) -> None:
     )
     settings = fast_settings(send_max_attempts=2, reminder_max_attempts=2,
                              reminder_retry_delay_seconds=30.0)
-    scheduler = ReminderScheduler(db=db, clock=clock, settings=settings)
+    scheduler = make_scheduler(db, clock, settings=settings)
     first = await scheduler.run_once(make_bot(tg))
     assert first.retried == 2 and first.sent == 0
     assert statuses(db) == Counter({PENDING: 2})
@@ -265,8 +279,7 @@ async def test_start_and_stop_run_the_loop(db: Database) -> None:
     subscribe(db, chat_id=31, created=clock.now)
     clock.now = at("2025-03-31T09:00")
     tg = FakeTelegram()
-    scheduler = ReminderScheduler(db=db, clock=clock,
-                                  settings=fast_settings(reminder_poll_seconds=0.05))
+    scheduler = make_scheduler(db, clock, settings=fast_settings(reminder_poll_seconds=0.05))
     await scheduler.start(make_bot(tg))
     for _ in range(100):
         if tg.delivered:
@@ -276,7 +289,7 @@ async def test_start_and_stop_run_the_loop(db: Database) -> None:
     await scheduler.stop()
     assert len(tg.delivered) == 1
     # Restart: a new scheduler on the same DB sends nothing again.
-    again = ReminderScheduler(db=db, clock=clock, settings=fast_settings())
+    again = make_scheduler(db, clock, settings=fast_settings())
     assert (await again.run_once(make_bot(tg))).sent == 0
 
 
@@ -295,8 +308,31 @@ async def test_unsettled_sends_are_bounded(db: Database) -> None:
     clock.now = at("2025-03-31T09:00")
     tg = FakeTelegram(latency=0.02)
     settings = fast_settings(reminder_max_unsettled=3)
-    report = await ReminderScheduler(db=db, clock=clock, settings=settings).run_once(
+    report = await make_scheduler(db, clock, settings=settings).run_once(
         make_bot(tg)
     )
     assert report.sent == 30
     assert 1 < tg.max_concurrent <= 3
+
+
+async def test_fake_session_maps_faults_to_aiogram_errors() -> None:
+    from aiogram.exceptions import TelegramForbiddenError, TelegramRetryAfter
+
+    faults = {1: too_many(3), 2: blocked()}
+    session = FakeTelegram(script=lambda chat, _n: faults.get(chat))
+    bot = make_bot(session)
+    try:
+        await bot.send_message(chat_id=1, text="x")
+    except TelegramRetryAfter as exc:
+        assert exc.retry_after == 3
+    else:  # pragma: no cover
+        raise AssertionError("expected a 429")
+    try:
+        await bot.send_message(chat_id=2, text="x")
+    except TelegramForbiddenError:
+        pass
+    else:  # pragma: no cover
+        raise AssertionError("expected a 403")
+    message = await bot.send_message(chat_id=3, text="hello")
+    assert message.message_id == 1
+    assert [c.ok for c in session.calls] == [False, False, True]

@@ -115,26 +115,3 @@ class FakeTelegram(BaseSession):
 
 def make_bot(session: FakeTelegram) -> Bot:
     return Bot(token="42:TEST", session=session)
-
-
-async def test_fake_session_maps_faults_to_aiogram_errors() -> None:
-    from aiogram.exceptions import TelegramForbiddenError, TelegramRetryAfter
-
-    faults = {1: too_many(3), 2: blocked()}
-    session = FakeTelegram(script=lambda chat, _n: faults.get(chat))
-    bot = make_bot(session)
-    try:
-        await bot.send_message(chat_id=1, text="x")
-    except TelegramRetryAfter as exc:
-        assert exc.retry_after == 3
-    else:  # pragma: no cover
-        raise AssertionError("expected a 429")
-    try:
-        await bot.send_message(chat_id=2, text="x")
-    except TelegramForbiddenError:
-        pass
-    else:  # pragma: no cover
-        raise AssertionError("expected a 403")
-    message = await bot.send_message(chat_id=3, text="hello")
-    assert message.message_id == 1
-    assert [c.ok for c in session.calls] == [False, False, True]

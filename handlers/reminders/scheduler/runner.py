@@ -2,16 +2,11 @@
 
 Each `run_once` does two things, both safe to run in several processes at the same time:
 
-1. **Plan.** For every active subscription, the deadlines (knowledge.deadlines) and, per
-   deadline, the lead times whose send moment (due − lead days, at `reminder_hour` local time,
-   Asia/Shanghai by default) has come — but not before the subscription existed, so nobody is
-   spammed about moments that passed before they subscribed. Catch-up after downtime collapses to
-   one message per deadline: only the smallest due lead is recorded; larger ones still pending
-   are retired as 'superseded'. Deadlines already passed are never reminded.
-2. **Deliver.** Claim a batch (one conditional UPDATE, with a lease), send through the
-   rate-limited `Sender`, mark each row 'sent' right after Telegram accepts it. A lease renewal
-   task keeps the claim while the batch drains. Failures: 403 deactivates the chat's
-   subscriptions; retryable errors go back to 'pending' with a growing delay; after
+1. **Plan** (`planning.due_reminders`, recorded by `repo.ensure_deliveries`).
+2. **Deliver.** Claim a batch (`repo.claim_batch`: one conditional UPDATE, with a lease), send
+   through the rate-limited `Sender`, mark each row 'sent' right after Telegram accepts it. A
+   lease renewal task keeps the claim while the batch drains. Failures: 403 deactivates the
+   chat's subscriptions; retryable errors go back to 'pending' with a growing delay; after
    `reminder_max_attempts` claims, or on a permanent error, the row becomes a dead letter.
 
 Exactly-once: a 'sent' row is never claimed again, and the UNIQUE (subscription, deadline,
@@ -25,23 +20,24 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import html
 import logging
 import uuid
-from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from aiogram import Bot
 from sqlmodel import col, select
 
-from bot.models.reminders import ReminderDelivery, ReminderSubscription
-from bot.repos import reminders as repo
-from infra.clock import Clock
+from handlers.reminders import repo
+from handlers.reminders.models import ReminderDelivery, ReminderSubscription
+from handlers.reminders.scheduler.committer import GroupCommitter
+from handlers.reminders.scheduler.planning import due_reminders
+from handlers.reminders.views import render_reminder
+from infra.clock import Clock, local_date
 from infra.db import Database
+from infra.retry import RetryPolicy
 from infra.sender import Sender, SendResult
 from infra.settings import Settings
-from knowledge.deadlines import BatchYearError, CustomDeadlineSpec, Deadline, plan_for
 
 logger = logging.getLogger(__name__)
 
@@ -68,137 +64,6 @@ class RunReport:
             setattr(self, key, getattr(self, key) + value)
 
 
-def send_moment(due: date, lead_days: int, hour: int, tz: object) -> datetime:
-    """When the reminder `lead_days` before `due` goes out: that day at `hour`, local time."""
-    return datetime.combine(due - timedelta(days=lead_days), time(hour), tzinfo=tz)  # type: ignore[arg-type]
-
-
-def due_reminders(
-    subs: Iterable[ReminderSubscription],
-    *,
-    now: datetime,
-    settings: Settings,
-    custom: list[CustomDeadlineSpec],
-    existing: dict[tuple[int, str], dict[int, str]],
-) -> list[repo.DueReminder]:
-    """Pure planning step: which (subscription, deadline, lead) are due now (see module doc)."""
-    tz = settings.tz
-    today = now.astimezone(tz).date()
-    plans: dict[tuple[int | None, str], tuple[Deadline, ...]] = {}
-    out: list[repo.DueReminder] = []
-    for sub in subs:
-        cache_key = (sub.batch_year, sub.kinds)
-        if cache_key not in plans:
-            try:
-                plans[cache_key] = plan_for(sub.batch_year, today, custom, sub.kind_list)
-            except BatchYearError:  # only if the clock went back before the batch year
-                plans[cache_key] = ()
-        created = sub.created_at or now
-        leads = sub.lead_list
-        for deadline in plans[cache_key]:
-            due_leads = [
-                lead
-                for lead in leads
-                if created
-                <= send_moment(deadline.due, lead, settings.reminder_hour, tz)
-                <= now
-            ]
-            if not due_leads:
-                continue
-            target = min(due_leads)
-            have = existing.get((int(sub.id or 0), deadline.key), {})
-            larger = tuple(lead for lead in due_leads if lead > target)
-            if target in have and not any(have.get(lead) == repo.PENDING for lead in larger):
-                continue
-            out.append(
-                repo.DueReminder(
-                    subscription_id=int(sub.id or 0),
-                    chat_id=sub.chat_id,
-                    deadline_key=deadline.key,
-                    kind=deadline.kind,
-                    title=deadline.title_for(sub.lang),
-                    due=deadline.due,
-                    lead_days=target,
-                    superseded_leads=larger,
-                )
-            )
-    return out
-
-
-def render_reminder(
-    *, cluster_name: str, title: str, due: date, today: date, lang: str
-) -> str:
-    """The reminder message (HTML; every stored text escaped)."""
-    days = (due - today).days
-    cluster = html.escape(cluster_name)
-    what = html.escape(title)
-    if lang == "en":
-        left = "today" if days == 0 else ("tomorrow" if days == 1 else f"in {days} days")
-        return (
-            f"⏰ <b>Deadline reminder</b>\nCluster: {cluster}\n{what}\n"
-            f"Due: <b>{due.isoformat()}</b> ({left})\n\nManage reminders: /reminders"
-        )
-    left = "就是今天" if days == 0 else ("明天截止" if days == 1 else f"还有 {days} 天")
-    return (
-        f"⏰ <b>截止日期提醒</b>\n集群：{cluster}\n事项：{what}\n"
-        f"截止日期：<b>{due.isoformat()}</b>（{left}）\n\n管理提醒：/reminders"
-    )
-
-
-class _GroupCommitter:
-    """Records send outcomes, many per transaction (group commit).
-
-    Outcomes queue while a commit is running and the next commit takes all of them, so the
-    'sent' marks keep pace with the sender however slow a single commit is. That keeps the
-    crash window (accepted by Telegram, not yet marked) at one commit, not a growing backlog.
-    The committing task is independent of the caller's task: cancelling the scheduler never
-    drops an outcome already handed over.
-    """
-
-    def __init__(self, db: Database) -> None:
-        self.db = db
-        self._queue: list[tuple[object, dict[str, object], asyncio.Future[bool]]] = []
-        self._task: asyncio.Task[None] | None = None
-
-    async def submit(self, func: object, kwargs: dict[str, object]) -> bool:
-        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-        self._queue.append((func, kwargs, future))
-        if self._task is None or self._task.done():
-            self._task = asyncio.create_task(self._run(), name="reminder-marks")
-        return await asyncio.shield(future)
-
-    async def flush(self, timeout: float) -> None:  # noqa: ASYNC109
-        """Wait until every outcome handed over is committed (on shutdown)."""
-        task = self._task
-        if task is not None and not task.done():
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(asyncio.shield(task), timeout)
-
-    async def _run(self) -> None:
-        while self._queue:
-            batch, self._queue = self._queue, []
-            try:
-                results = await asyncio.to_thread(self._apply, batch)
-            except Exception as exc:  # the rows stay claimed and come back after the lease
-                logger.exception("could not record %d reminder outcomes", len(batch))
-                for _, _, future in batch:
-                    if not future.done():
-                        future.set_exception(exc)
-                continue
-            for (_, _, future), ok in zip(batch, results, strict=True):
-                if not future.done():
-                    future.set_result(ok)
-
-    def _apply(
-        self, batch: list[tuple[object, dict[str, object], asyncio.Future[bool]]]
-    ) -> list[bool]:
-        with self.db.session() as session:
-            results = [bool(func(session, commit=False, **kwargs))  # type: ignore[operator]
-                       for func, kwargs, _ in batch]
-            session.commit()
-        return results
-
-
 class ReminderScheduler:
     """Sends due reminders exactly once. start()/stop() are wired to the dispatcher's lifecycle."""
 
@@ -208,14 +73,20 @@ class ReminderScheduler:
         db: Database,
         clock: Clock,
         settings: Settings,
-        sender: Sender | None = None,
+        sender: Sender,
     ) -> None:
         self.db = db
         self.clock = clock
         self.settings = settings
-        self.sender = sender or Sender.from_settings(settings)
+        self.sender = sender
+        # A failed reminder goes back to the ledger with the one backoff policy type, on the
+        # ledger's own numbers (REMINDER_RETRY_DELAY_SECONDS doubling, REMINDER_MAX_ATTEMPTS
+        # claims); no jitter: the wait is a timestamp in the database, not a sleep.
+        first, claims = settings.reminder_retry_delay_seconds, settings.reminder_max_attempts
+        self.requeue = RetryPolicy(max_attempts=claims, base_delay=first,
+                                   max_delay=first * 2 ** (claims - 1), jitter=0.0)
         self._task: asyncio.Task[None] | None = None
-        self._marker = _GroupCommitter(db)
+        self._marker = GroupCommitter(db)
         self._unsettled = asyncio.Semaphore(settings.reminder_max_unsettled)
         self._stop_event: asyncio.Event | None = None
         self._stopping = False
@@ -275,7 +146,7 @@ class ReminderScheduler:
         return self.clock()
 
     def _today(self, now: datetime) -> date:
-        return now.astimezone(self.settings.tz).date()
+        return local_date(now, self.settings.tz)
 
     def _plan(self) -> tuple[int, int]:
         now = self._now()
@@ -286,7 +157,8 @@ class ReminderScheduler:
             custom = repo.custom_specs(session, since=today)
             existing = repo.existing_deliveries(session, since=today)
             due = due_reminders(
-                subs, now=now, settings=self.settings, custom=custom, existing=existing
+                subs, now=now, zone=self.settings.tz,
+                reminder_hour=self.settings.reminder_hour, custom=custom, existing=existing,
             )
             planned = repo.ensure_deliveries(session, due=due, now=now) if due else 0
         return planned, expired
@@ -462,8 +334,8 @@ class ReminderScheduler:
             report.forbidden += 1
             await self._finish(repo.mark_dead, report, "dead", delivery_id=row_id, token=token,
                                error=result.error or "forbidden", now=now)
-        elif result.retryable and row.attempts < self.settings.reminder_max_attempts:
-            delay = self.settings.reminder_retry_delay_seconds * 2 ** max(0, row.attempts - 1)
+        elif result.retryable and row.attempts < self.requeue.max_attempts:
+            delay = self.requeue.backoff(row.attempts)
             await self._finish(repo.mark_retry, report, "retried", delivery_id=row_id,
                                token=token, error=result.error or "failed",
                                not_before=now + timedelta(seconds=delay), now=now)

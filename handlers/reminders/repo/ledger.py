@@ -1,16 +1,13 @@
-"""CRUD for reminders: subscriptions, operator deadlines, and the delivery ledger.
-
-Every helper takes an open SQLModel `Session` first and keyword-only arguments after it, and
-commits (each call is one unit of work). Times are aware datetimes converted to UTC (SQLModel's
-UTC column type stores UTC on every engine and gives aware UTC back).
-
-Exactly-once protocol over `ReminderDelivery` (one UNIQUE row per subscription/deadline/lead):
+"""The exactly-once delivery ledger over `ReminderDelivery` (one UNIQUE row per subscription,
+deadline and lead time).
 
 1. `ensure_deliveries` inserts rows that fell due, ignoring conflicts (two planners agree).
-2. `claim_batch` takes rows with ONE conditional UPDATE (status 'pending' and not waiting for
-   a retry, or 'claimed' whose lease expired) stamping a fresh claim token, then reads back the
-   rows carrying that token. The database serialises the UPDATE, so two processes never hold
-   the same row; a crashed claimer's rows come back only once its lease has expired.
+2. `claim_batch` — the one place rows are claimed — takes rows with ONE conditional UPDATE
+   (status 'pending' and not waiting for a retry, or 'claimed' whose lease expired) stamping a
+   fresh claim token, then reads back the rows carrying that token. The database serialises the
+   UPDATE, so two processes never hold the same row; a crashed claimer's rows come back only
+   once its lease has expired. (Several schedulers on PostgreSQL: `FOR UPDATE SKIP LOCKED` on
+   the candidate SELECT in `claim_batch` is the change — see issue #13.)
 3. The sender keeps its lease alive (`renew_lease`) while it works through the batch.
 4. `mark_sent` (terminal) / `mark_retry` / `mark_dead` / `release` are conditional on the claim
    token, so a claimer that lost its lease cannot overwrite the new owner's outcome.
@@ -20,257 +17,24 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from typing import Any, Literal
+from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import and_, func, or_, update
+from sqlalchemy import and_, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from bot.models.reminders import (
+from handlers.reminders.models import (
     CLAIMED,
     DEAD,
     EXPIRED,
     PENDING,
     SENT,
     SUPERSEDED,
-    CustomDeadline,
     ReminderDelivery,
     ReminderSubscription,
 )
-from knowledge.deadlines import ALL_KINDS, CustomDeadlineSpec
-
-DEFAULT_LEADS: tuple[int, ...] = (30, 7, 1)
-MAX_LEAD_DAYS = 365
-
-
-def utc(moment: datetime) -> datetime:
-    """Any aware datetime -> the same moment in UTC (naive input is taken as UTC)."""
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
-
-
-# --- subscriptions ---------------------------------------------------------------------------
-
-
-def create_subscription(
-    session: Session,
-    *,
-    user_id: int,
-    chat_id: int,
-    cluster_name: str,
-    batch_year: int | None,
-    kinds: Sequence[str],
-    lead_days: Sequence[int] = DEFAULT_LEADS,
-    lang: str = "zh",
-    now: datetime,
-) -> ReminderSubscription:
-    unknown = [k for k in kinds if k not in ALL_KINDS]
-    if unknown or not kinds:
-        raise ValueError(f"unknown or no deadline kinds: {unknown or kinds}")
-    leads = sorted({int(d) for d in lead_days}, reverse=True)
-    if not leads or any(d < 0 or d > MAX_LEAD_DAYS for d in leads):
-        raise ValueError(f"lead times must be 0..{MAX_LEAD_DAYS} days, got {list(lead_days)}")
-    sub = ReminderSubscription(
-        user_id=user_id,
-        chat_id=chat_id,
-        cluster_name=cluster_name.strip()[:100],
-        batch_year=batch_year,
-        kinds=",".join(k for k in ALL_KINDS if k in set(kinds)),
-        lead_days=",".join(str(d) for d in leads),
-        lang=lang,
-        active=True,
-        created_at=utc(now),
-    )
-    session.add(sub)
-    session.commit()
-    session.refresh(sub)
-    return sub
-
-
-def get_subscription(session: Session, *, subscription_id: int) -> ReminderSubscription | None:
-    return session.get(ReminderSubscription, subscription_id)
-
-
-def list_subscriptions(
-    session: Session,
-    *,
-    user_id: int | None = None,
-    chat_id: int | None = None,
-    active_only: bool = True,
-) -> list[ReminderSubscription]:
-    query = select(ReminderSubscription).order_by(col(ReminderSubscription.id))
-    if user_id is not None:
-        query = query.where(ReminderSubscription.user_id == user_id)
-    if chat_id is not None:
-        query = query.where(ReminderSubscription.chat_id == chat_id)
-    if active_only:
-        query = query.where(col(ReminderSubscription.active).is_(True))
-    return list(session.exec(query).all())
-
-
-CancelOutcome = Literal["cancelled", "already", "not_found"]
-
-
-def cancel_subscription(
-    session: Session, *, subscription_id: int, user_id: int, now: datetime
-) -> CancelOutcome:
-    """Cancel one of the user's subscriptions; a second cancel says "already" (idempotent).
-
-    Conditional UPDATE so two presses racing each other give one "cancelled" and one "already".
-    """
-    result = session.execute(
-        update(ReminderSubscription)
-        .where(
-            col(ReminderSubscription.id) == subscription_id,
-            col(ReminderSubscription.user_id) == user_id,
-            col(ReminderSubscription.active).is_(True),
-        )
-        .values(active=False, cancelled_at=utc(now), deactivated_reason="cancelled")
-    )
-    session.commit()
-    if result.rowcount == 1:  # type: ignore[attr-defined]
-        return "cancelled"
-    sub = session.get(ReminderSubscription, subscription_id)
-    if sub is None or sub.user_id != user_id:
-        return "not_found"
-    return "already"
-
-
-def deactivate_chat(session: Session, *, chat_id: int, reason: str, now: datetime) -> int:
-    """Deactivate every active subscription of a chat (after 403: blocked or removed)."""
-    result = session.execute(
-        update(ReminderSubscription)
-        .where(
-            col(ReminderSubscription.chat_id) == chat_id,
-            col(ReminderSubscription.active).is_(True),
-        )
-        .values(active=False, cancelled_at=utc(now), deactivated_reason=reason[:100])
-    )
-    session.commit()
-    return int(result.rowcount)  # type: ignore[attr-defined]
-
-
-def delete_user_reminders(session: Session, *, user_id: int) -> int:
-    """Delete the user's subscriptions and their deliveries (for /forget)."""
-    subs = list_subscriptions(session, user_id=user_id, active_only=False)
-    ids = [s.id for s in subs]
-    if ids:
-        for row in session.exec(
-            select(ReminderDelivery).where(col(ReminderDelivery.subscription_id).in_(ids))
-        ).all():
-            session.delete(row)
-        for sub in subs:
-            session.delete(sub)
-        session.commit()
-    return len(ids)
-
-
-# --- operator deadlines ----------------------------------------------------------------------
-
-
-def add_custom_deadline(
-    session: Session,
-    *,
-    title: str,
-    due: date,
-    now: datetime,
-    created_by: int | None = None,
-    title_en: str | None = None,
-) -> CustomDeadline:
-    title = title.strip()
-    if not title:
-        raise ValueError("a deadline needs a title")
-    if len(title) > 200:
-        raise ValueError("the title is longer than 200 characters")
-    row = CustomDeadline(
-        title=title,
-        title_en=title_en,
-        due=due,
-        active=True,
-        created_by=created_by,
-        created_at=utc(now),
-    )
-    session.add(row)
-    session.commit()
-    session.refresh(row)
-    return row
-
-
-def list_custom_deadlines(
-    session: Session, *, active_only: bool = True, since: date | None = None
-) -> list[CustomDeadline]:
-    query = select(CustomDeadline).order_by(col(CustomDeadline.due), col(CustomDeadline.id))
-    if active_only:
-        query = query.where(col(CustomDeadline.active).is_(True))
-    if since is not None:
-        query = query.where(col(CustomDeadline.due) >= since)
-    return list(session.exec(query).all())
-
-
-def custom_specs(session: Session, *, since: date | None = None) -> list[CustomDeadlineSpec]:
-    return [
-        CustomDeadlineSpec(id=int(row.id or 0), title=row.title, due=row.due, title_en=row.title_en)
-        for row in list_custom_deadlines(session, since=since)
-    ]
-
-
-# --- statistics ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class ReminderStats:
-    active_subscriptions: int
-    inactive_subscriptions: int
-    by_batch_year: dict[str, int]
-    custom_deadlines: int
-    deliveries: dict[str, int]
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "active_subscriptions": self.active_subscriptions,
-            "inactive_subscriptions": self.inactive_subscriptions,
-            "by_batch_year": self.by_batch_year,
-            "custom_deadlines": self.custom_deadlines,
-            "deliveries": self.deliveries,
-        }
-
-
-def stats(session: Session) -> ReminderStats:
-    active = inactive = 0
-    by_year: dict[str, int] = {}
-    rows = session.execute(
-        select(
-            ReminderSubscription.active, ReminderSubscription.batch_year, func.count()
-        ).group_by(col(ReminderSubscription.active), col(ReminderSubscription.batch_year))
-    ).all()
-    for is_active, year, count in rows:
-        if is_active:
-            active += count
-            label = "未认定" if year is None else str(year)
-            by_year[label] = by_year.get(label, 0) + count
-        else:
-            inactive += count
-    deliveries = {
-        status: count
-        for status, count in session.execute(
-            select(ReminderDelivery.status, func.count()).group_by(col(ReminderDelivery.status))
-        ).all()
-    }
-    custom = session.execute(
-        select(func.count()).select_from(CustomDeadline).where(col(CustomDeadline.active))
-    ).scalar_one()
-    return ReminderStats(
-        active_subscriptions=active,
-        inactive_subscriptions=inactive,
-        by_batch_year=dict(sorted(by_year.items())),
-        custom_deadlines=int(custom),
-        deliveries=deliveries,
-    )
-
-
-# --- the delivery ledger ---------------------------------------------------------------------
+from handlers.reminders.repo.subscriptions import utc
 
 
 @dataclass(frozen=True, slots=True)
@@ -582,36 +346,3 @@ def list_deliveries(
     if subscription_id is not None:
         query = query.where(ReminderDelivery.subscription_id == subscription_id)
     return list(session.exec(query).all())
-
-
-__all__ = [
-    "CLAIMED",
-    "DEAD",
-    "DEFAULT_LEADS",
-    "EXPIRED",
-    "PENDING",
-    "SENT",
-    "SUPERSEDED",
-    "DueReminder",
-    "ReminderStats",
-    "add_custom_deadline",
-    "cancel_subscription",
-    "claim_batch",
-    "create_subscription",
-    "custom_specs",
-    "deactivate_chat",
-    "delete_user_reminders",
-    "ensure_deliveries",
-    "existing_deliveries",
-    "expire_passed",
-    "get_subscription",
-    "list_custom_deadlines",
-    "list_deliveries",
-    "list_subscriptions",
-    "mark_dead",
-    "mark_retry",
-    "mark_sent",
-    "release",
-    "renew_lease",
-    "stats",
-]

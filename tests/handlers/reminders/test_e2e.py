@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from icalendar import Calendar
 
-from bot.models.reminders import SENT
-from bot.repos import reminders as repo
+from handlers.reminders import repo
+from handlers.reminders.models import SENT
 from tests.support.bot_api import SentMessage
 from tests.support.fixtures import BotHarness, HarnessFactory
 

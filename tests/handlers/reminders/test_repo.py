@@ -12,9 +12,14 @@ from icalendar import Calendar
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.schema import CreateTable
 
-from bot.calendar import CalendarEntry, build_ics
-from bot.models.reminders import CLAIMED, PENDING, ReminderDelivery, ReminderSubscription
-from bot.repos import reminders as repo
+from handlers.reminders import repo
+from handlers.reminders.calendar import CalendarEntry, build_ics
+from handlers.reminders.models import (
+    CLAIMED,
+    PENDING,
+    ReminderDelivery,
+    ReminderSubscription,
+)
 from infra.db import Database
 from knowledge.deadlines import plan_deadlines
 

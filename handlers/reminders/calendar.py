@@ -3,7 +3,8 @@
 Each deadline is an all-day event on its due date with one alarm per lead time, at the local
 reminder hour of that day (an all-day event's alarm is relative to its local midnight). UIDs are
 stable (subscription + deadline key), so importing an updated file updates events instead of
-duplicating them.
+duplicating them. An .ics file is plain text, not HTML: catalogue texts are used without
+values (t() would HTML-escape them) and stored names go in as they are.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from datetime import date, datetime, timedelta
 
 from icalendar import Alarm, Calendar, Event
 
+from infra.i18n import t
 from knowledge.deadlines import Deadline
 
 PRODID = "-//smebot//集群通 deadline reminders//ZH"
@@ -39,7 +41,7 @@ def build_ics(
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
-    cal.add("x-wr-calname", "集群通 · 截止日期" if lang != "en" else "smebot deadlines")
+    cal.add("x-wr-calname", t("reminders.ics.calendar_name", lang))
     cal.add("x-wr-timezone", timezone)
     for entry in entries:
         deadline = entry.deadline
@@ -49,9 +51,8 @@ def build_ics(
         event.add("dtstart", deadline.due)
         event.add("dtend", deadline.due + timedelta(days=1))
         title = deadline.title_for(lang)
-        event.add("summary", f"{title}（{entry.cluster_name}）" if lang != "en"
-                  else f"{title} ({entry.cluster_name})")
-        source = f"依据：《暂行办法》{deadline.ref}" if deadline.ref else ""
+        event.add("summary", f"{title} · {entry.cluster_name}")
+        source = t("reminders.ics.source", lang) + deadline.ref if deadline.ref else ""
         event.add("description", "\n".join(x for x in (title, source) if x))
         event.add("categories", [deadline.kind])
         event.add("transp", "TRANSPARENT")

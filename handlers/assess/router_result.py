@@ -8,7 +8,7 @@ import asyncio
 from datetime import tzinfo
 from typing import TYPE_CHECKING, Any
 
-from aiogram import Bot, F, Router
+from aiogram import Bot, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.types import BufferedInputFile, CallbackQuery
 
@@ -26,7 +26,7 @@ from handlers.assess.report.view_model import AssessmentView, build_view
 from handlers.assess.steps import answers, draft_at, now, owned, refuse, send, show, stale
 from handlers.assess.texts import t
 from handlers.assess.views import compare_html, history_html, result_html, when_text
-from infra.callbacks import callback_chat_id
+from infra.callbacks import callback_chat_id, refuse_unless_owner
 from infra.clock import Clock, local_time
 from infra.db import Database
 from infra.rendering import split_html
@@ -117,8 +117,7 @@ async def on_finish(query: CallbackQuery, callback_data: FinishCb, state: FSMCon
 @router.callback_query(HistoryCb.filter())
 async def on_history(query: CallbackQuery, callback_data: HistoryCb, user: User, lang: str,
                      db: Database, settings: Settings) -> None:
-    if callback_data.owner != user.id:
-        await refuse(query, lang, "assess.refuse.menu")
+    if await refuse_unless_owner(query, callback_data.owner, lang):
         return
     with db.session() as session:
         records = repo.list_done(session, user_id=user.id, limit=HISTORY_LIMIT)
@@ -170,10 +169,3 @@ async def on_compare(query: CallbackQuery, callback_data: CompareCb, user: User,
     older, newer = sorted((first, second), key=lambda r: int(r.id or 0))
     await query.answer()
     await bot.send_message(callback_chat_id(query), compare_html(older, newer, lang, settings.tz))
-
-
-@router.callback_query(F.data.startswith("as:"))
-async def on_old_button(query: CallbackQuery, lang: str) -> None:
-    """A button from before the typed callbacks ("as:<action>:<aid>:<v>") still in a chat:
-    answered as out of date, so the spinner stops and nothing changes."""
-    await stale(query, lang)

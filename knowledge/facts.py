@@ -127,8 +127,15 @@ def parse_records(path: Path, where: str, raw: Any) -> tuple[Record, ...]:
         ) from None
 
 
+_TAGS = frozenset(
+    ("round", "batch", "validity_rule", "renewal_review", "annual_report", "provincial_edition",
+     "provincial_deadline", "provincial_procedure")
+)
+
+
 def _loc(loc: tuple[int | str, ...]) -> str:
-    text = field_path(loc)
+    # pydantic puts the union's tag ("round") in the path; a data editor needs the field only.
+    text = field_path([part for part in loc if part not in _TAGS])
     return text if text.startswith("[") else f".{text}"
 
 

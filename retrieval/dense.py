@@ -22,12 +22,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from langchain_core.embeddings import Embeddings
-
 from retrieval.chunks import Chunk
 
 if TYPE_CHECKING:
     from langchain_chroma import Chroma
+    from langchain_core.embeddings import Embeddings
 
 log = logging.getLogger(__name__)
 
@@ -74,8 +73,10 @@ def load_embeddings(name: str) -> Embeddings:
     )
 
 
-class LazyEmbeddings(Embeddings):
-    """Loads the real embeddings on first use (thread-safe), so start-up stays fast."""
+class LazyEmbeddings:
+    """Loads the real embeddings on first use (thread-safe), so start-up stays fast. It is
+    duck-typed (Chroma only calls `embed_query` / `embed_documents`): subclassing langchain's
+    `Embeddings` would import langchain on every start, ~0.7 s a Chinese question never needs."""
 
     def __init__(self, factory: Callable[[], Embeddings]) -> None:
         self._factory = factory
@@ -237,6 +238,19 @@ class DenseIndex:
             return False
         self.build(progress=progress)
         return True
+
+    @property
+    def ready(self) -> bool:
+        """The model is loaded and the collection open: a search costs milliseconds."""
+        loaded = not isinstance(self.embeddings, LazyEmbeddings) or self.embeddings.loaded
+        return loaded and self._store is not None
+
+    def prepare(self) -> None:
+        """Make the index fresh, open it and load the model (for a background thread)."""
+        self.ensure()
+        self._open()
+        if isinstance(self.embeddings, LazyEmbeddings):
+            self.embeddings.get()
 
     def _open(self) -> Chroma:
         with self._open_lock:

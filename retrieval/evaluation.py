@@ -12,9 +12,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from knowledge.datafile import read_yaml, validation_error
 from retrieval.service import Answerer
 
-DEFAULT_EVAL_PATH = (
-    Path(__file__).resolve().parent.parent / "tests" / "retrieval" / "eval_questions.yaml"
-)
+EVAL_DIR = Path(__file__).resolve().parent / "data" / "eval"
+# The older hit@k set (version 1); `retrieval.quality` reads the issue-#10 set (version 2).
+DEFAULT_EVAL_PATH = EVAL_DIR / "old-questions.yaml"
 OUT = "out"
 MISSING_PREFIX = "missing/"
 

@@ -34,6 +34,7 @@ _NATIONAL = re.compile(r"国家级|国家标准|全国|国家的|国家和|国�
 _PROVINCIAL = re.compile(r"省级|省里|本省|provincial", re.IGNORECASE)
 _CLUSTER = re.compile(r"集群|cluster", re.IGNORECASE)
 _COUNT_ASKED = re.compile(r"几家|多少家|家数|数量|几个企业|\d+家|[一二两三四五六七八九十]+家")
+_TO_MINISTRY = ("工信部", "部里", "报给部", "工业和信息化部", "miit")
 _WHICH = re.compile(r"哪些|哪几|有谁|是哪|which|list of")
 
 
@@ -62,6 +63,16 @@ class Frame:
 
     def has(self, *intents: str) -> bool:
         return any(intent in self.intents for intent in intents)
+
+    def province_deadline_asked(self) -> bool:
+        """A province's own deadline (not the date provinces submit to MIIT by)."""
+        low = self.question.lower()
+        to_ministry = any(word in low for word in _TO_MINISTRY)
+        return (
+            self.province is not None
+            and (self.has("deadline") or "截止" in low)
+            and not to_ministry
+        )
 
     def to_json(self) -> dict[str, Any]:
         """The `"frame"` object of `smebot ask --json` (../shared/CONTRACTS.md)."""
@@ -296,7 +307,7 @@ class Framer:
             # A province's own (internal) deadline; the national round's date is asked as
             # "省里报给部里/工信部" and is not the province's.
             year = years[0] if years else None
-            to_ministry = any(word in low for word in ("工信部", "部里", "报给部", "miit"))
+            to_ministry = any(word in low for word in _TO_MINISTRY)
             if self.facts.provincial_deadline(name, year) is None and not to_ministry:
                 return [f"province_deadline:{name}"]
             return []

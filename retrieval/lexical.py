@@ -1,29 +1,28 @@
-"""BM25 (bm25s) over the chunks, with an absolute, comparable score.
+"""BM25 (Lucene's formula, as bm25s computes it) over the chunks, with an absolute, comparable
+score.
 
 Raw BM25 scores only rank; a refusal gate needs to know how much of the question was matched.
 So each score is divided by the question's idf mass: the BM25 of a chunk that contains every
 question word once at average length. Words the corpus has never seen count at the highest idf,
 so "今天天气怎么样" scores near 0 while "集群有效期多久" scores high. Words a synonym rule replaced
 ("年报" -> 年度工作开展情况) are excused: the expansion stands in for them.
+
+The index is a few hundred chunks, so plain postings in dicts score a question in well under a
+millisecond; bm25s (and the scipy it imports, ~1.5 s of every cold start) bought nothing here.
+tests/retrieval/test_lexical.py checks the scores against Lucene's formula.
 """
 
 from __future__ import annotations
 
-import logging
 import math
-import os
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import bm25s
 import numpy as np
 
 from retrieval.chunks import Chunk
 from retrieval.text import PolicyTokenizer, QueryTerms
-
-# bm25s sets its own logger to DEBUG and would narrate every index build on stderr.
-logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 K1 = 1.2
 B = 0.75
@@ -33,8 +32,9 @@ B = 0.75
 UNKNOWN_WEIGHT = 0.6
 # The score blends BM25 (which rewards repetition and short chunks) with plain coverage (which
 # share of the question's idf mass the chunk contains): coverage is the steadier signal for the
-# refusal gate, BM25 the better ranker among close candidates.
-COVERAGE_SHARE = float(os.environ.get("SMEBOT_COVERAGE_SHARE", "0.5"))
+# refusal gate, BM25 the better ranker among close candidates. 0.5: best hit@1 with the
+# refusal recall held on the old set (0.3 and 0.7 each lost 2 hit@1 questions there).
+COVERAGE_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -50,15 +50,30 @@ class LexicalIndex:
         self.tokenizer = tokenizer
         corpus = [tokenizer.words(chunk.text) or ["\x00"] for chunk in self.chunks]
         self._token_sets = [frozenset(tokens) for tokens in corpus]
-        self._bm25 = bm25s.BM25(k1=K1, b=B, method="lucene")
-        self._bm25.index(corpus, show_progress=False)
         n = len(corpus)
         df: Counter[str] = Counter()
         for tokens in corpus:
             df.update(set(tokens))
-        # The same idf as bm25s' "lucene" method, kept here to build the normaliser.
+        # Lucene's idf (always positive) and length-normalised term frequency.
         self._idf = {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in df.items()}
         self.max_idf = math.log(1 + (n + 0.5) / 0.5)
+        average = sum(len(tokens) for tokens in corpus) / max(n, 1)
+        self._postings: dict[str, list[tuple[int, float]]] = {}
+        for index, tokens in enumerate(corpus):
+            norm = K1 * (1 - B + B * len(tokens) / average)
+            for token, tf in Counter(tokens).items():
+                self._postings.setdefault(token, []).append((index, tf / (tf + norm)))
+
+    def bm25(self, tokens: Sequence[str]) -> np.ndarray:
+        """Lucene BM25 of every chunk for the (distinct) query tokens."""
+        scores = np.zeros(len(self.chunks), dtype=np.float64)
+        for token in dict.fromkeys(tokens):
+            idf = self._idf.get(token)
+            if idf is None:
+                continue
+            for index, weight in self._postings[token]:
+                scores[index] += idf * weight
+        return scores
 
     def idf(self, token: str) -> float | None:
         return self._idf.get(token)
@@ -77,7 +92,7 @@ class LexicalIndex:
         )
         if not known or mass <= 0:
             return LexicalResult(np.zeros(len(self.chunks)), 0, terms)
-        raw = np.asarray(self._bm25.get_scores(known), dtype=np.float64)
+        raw = self.bm25(known)
         bm25 = np.clip(raw / mass, 0.0, 1.0)
         weights = {t: self._idf[t] for t in known}
         coverage = np.fromiter(

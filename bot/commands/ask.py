@@ -68,7 +68,7 @@ def _build(*, progress: bool = False, force: bool = False, warm_up: bool = False
 
     try:
         return build_answerer(
-            Settings(), progress=progress, force_rebuild=force, warm_up=warm_up
+            Settings().retrieval, progress=progress, force_rebuild=force, warm_up=warm_up
         )
     except KnowledgeDataError as exc:
         raise CliError(f"知识库数据有误：{exc}") from exc
@@ -106,10 +106,12 @@ def _ask(args: argparse.Namespace) -> int:
         questions = [args.question]
     from retrieval.text import latin_share
 
-    # Only questions with Latin script use the embedding model: load it in parallel then.
-    needs_model = any(latin_share(question) > 0 for question in questions)
+    # A one-shot question never waits for the embedding model (English is answered from the
+    # frame, the FAQ's English phrasings and the lexicon); a batch with English in it loads the
+    # model in the background for the questions after the first.
+    needs_model = len(questions) > 1 and any(latin_share(q) > 0 for q in questions)
     with _stdout_to_stderr() as out:
-        answerer = _build(progress=sys.stderr.isatty(), warm_up=needs_model)
+        answerer = _build(warm_up=needs_model)
         for question in questions:
             answer = answerer.ask(question, lang=args.lang)
             if args.json:

@@ -84,7 +84,7 @@ class Answerers:
             return None
         lines: list[str] = []
         citations: list[Citation] = []
-        verdicts: list[bool] = []
+        verdicts: list[bool | None] = []
         for edition_id in editions[:2]:
             edition = self.framer.editions[edition_id]
             answers, single_output = _engine_answers(frame.indicators)
@@ -111,11 +111,7 @@ class Answerers:
                     message, ok = _single_output(indicator, float(value), lang)
                 else:
                     message = check.message
-                    ok = check.status in ("pass",) or (
-                        check.status == "info" and indicator.info
-                    )
-                if check.status == "info":
-                    ok = True
+                    ok = {"pass": True, "info": True, "fail": False}.get(check.status)
                 verdicts.append(ok)
                 lines.append(f"- {message}")
                 ref = self._dimension_of(edition, indicator_id)
@@ -139,10 +135,16 @@ class Answerers:
             else "其他条件（基本条件、第三至第八方面等）无法从这几个数字判断；可用 /assess 做完整自评。"
         )
         lines.append(rest)
-        if lang == "en":
-            lead = "yes, for the figures given." if all(verdicts) else "no, not on every figure."
+        if False in verdicts:
+            lead = "no, not on every figure." if lang == "en" else "不够，有指标未达标（见下）。"
+        elif None in verdicts:
+            lead = (
+                "not decided yet: another figure decides (see below)."
+                if lang == "en"
+                else "还不能确定，取决于下面尚未给出的指标。"
+            )
         else:
-            lead = "就你给出的数字，达标。" if all(verdicts) else "不够，有指标未达标（见下）。"
+            lead = "yes, for the figures given." if lang == "en" else "就你给出的数字，达标。"
         return Part(lines, citations, lead)
 
     def thresholds(self, frame: Frame, lang: str) -> Part | None:
@@ -371,10 +373,12 @@ def _either_or_note(edition: CriteriaEdition, given: dict[str, object], lang: st
     for indicator in edition.indicators():
         if indicator.either_or and (indicator.id in given or indicator.either_or in given):
             other = edition.indicator(indicator.either_or)
+            first, second = requirement_text(indicator, lang), requirement_text(other, lang)
             return (
-                f"({indicator.label_en} or {other.label_en}: either one suffices.)"
+                f"({indicator.label_en} {first}, or {other.label_en} {second}: either one "
+                "suffices.)"
                 if lang == "en"
-                else f"（{indicator.label}与{other.label}两项满足其一即可。）"
+                else f"（{indicator.label}{first}，或{other.label}{second}，两项满足其一即可。）"
             )
     return None
 

@@ -92,7 +92,7 @@ class DomainGate:
                 domain += weight
                 words.append((word, weight, True))
             else:
-                weight = max(0.0, -math.log(general) - cfg.common_word_nats)
+                weight = min(cfg.foreign_cap, max(0.0, -math.log(general) - cfg.common_word_nats))
                 foreign += weight
                 words.append((word, weight, False))
         for word in dict.fromkeys(self._en_words(text)):
@@ -104,7 +104,9 @@ class DomainGate:
                 domain += weight
                 words.append((word, weight, True))
             else:
-                weight = max(0.0, -math.log(general) - cfg.common_word_nats)
+                weight = min(
+                    cfg.foreign_cap, max(0.0, -math.log(general) - cfg.english_common_word_nats)
+                )
                 foreign += weight
                 words.append((word, weight, False))
         in_domain = domain >= cfg.min_domain and domain >= cfg.foreign_ratio * foreign

@@ -242,12 +242,12 @@ class Answerer:
         if frame.decline:
             return Answer(original, False, honest_answer(frame, self.kb.facts, lang), [], 0.0,
                           lang, frame)
-        _found, missing = self.explicit_refs(text)
+        found, missing = self.explicit_refs(text)
         if missing:
             answer = self._missing(original, lang, missing[0])
             return Answer(original, True, answer.answer, answer.citations, 1.0, lang, frame)
-        verdict = self.gate.judge(text)
-        if not verdict.in_domain:
+        # A question naming an article of the measures is about them, whatever its other words.
+        if not found and not self.gate.judge(text).in_domain:
             return self._refuse(original, text, lang, detected, frame, 0.0)
         if not frame.covered:
             return Answer(original, False, honest_answer(frame, self.kb.facts, lang), [], 0.0,

@@ -159,7 +159,7 @@ class Answerer:
                 found.append(key)
         return found, missing
 
-    def search(self, question: str, k: int = 5) -> list[Hit]:
+    def search(self, question: str, k: int = 5, frame: Frame | None = None) -> list[Hit]:
         """The top `k` units for a question, best first (no gate applied)."""
         text = self.tokenizer.correct(normalize(question))
         if not text:
@@ -183,7 +183,7 @@ class Answerer:
             lexical_scores,
             dense_scores,
             weight,
-            priors=self._priors(),
+            priors=self._priors(frame),
             explicit=explicit,
             config=self.fusion,
         )
@@ -215,15 +215,32 @@ class Answerer:
         self.warm_up()
         return False
 
-    def _priors(self) -> dict[str, float]:
-        """Primary sources over the fact sheets that restate them. (The province, year and
+    def _priors(self, frame: Frame | None = None) -> dict[str, float]:
+        """Primary sources over the fact sheets that restate them, and units that speak of
+        what the question asks for ("有哪些支持" -> a unit about 支持). (The province, year and
         answer-type priors the frame made unnecessary are gone: a province's or a year's
         question is answered from its edition or typed record, not by nudging ranks.)"""
-        return {
-            key: self.fusion.secondary_prior
-            for key, unit in self._units.items()
-            if unit.target.doc in self._secondary
-        }
+        cfg = self.fusion
+        cues: list[str] = []
+        if frame is not None:
+            vocab = self.framer.vocab.intents
+            for intent in frame.intents:
+                if intent in cfg.content_intents:
+                    cues += [c for c in vocab.get(intent, ()) if len(c) > 1]
+        # The criteria editions in scope (national unless a province's own is asked for).
+        in_scope_docs = {f"criteria-{e}" for e in (frame.editions if frame else ())}
+        if not in_scope_docs:
+            in_scope_docs = {f"criteria-{self.framer.national}"}
+        priors: dict[str, float] = {}
+        for key, unit in self._units.items():
+            factor = cfg.secondary_prior if unit.target.doc in self._secondary else 1.0
+            if unit.doc_kind == "criteria" and unit.target.doc not in in_scope_docs:
+                factor *= cfg.other_edition_prior
+            if cues and any(cue in unit.text for cue in cues):
+                factor *= cfg.intent_prior
+            if factor != 1.0:
+                priors[key] = factor
+        return priors
 
     # -- answering -----------------------------------------------------------------------------
 
@@ -300,7 +317,7 @@ class Answerer:
         self, text: str, frame: Frame, lang: str
     ) -> tuple[str, list[Citation], float] | None:
         cfg = self.fusion
-        hits = self.search(text, k=cfg.max_citations + 2)
+        hits = self.search(text, k=cfg.max_citations + 2, frame=frame)
         if self.tokenizer.lexicon.foreign_topic(text) or not in_scope(hits, self.threshold):
             return None
         top = hits[0].score

@@ -125,6 +125,10 @@ class Answerers:
                         if lang == "en"
                         else "  （你只给了一个年度的数值；标准要求近三年每年都达到）"
                     )
+            for check in checks.values():
+                if check.derived and check.id not in frame.indicators and not single_output:
+                    lines.append(f"- {check.message}")
+                    verdicts.append({"pass": True, "fail": False}.get(check.status))
             either = _either_or_note(edition, frame.indicators, lang)
             if either:
                 lines.append(either)
@@ -242,6 +246,19 @@ class Answerers:
             citations.append(self._fact_citation(cited))
         sep = "; " if lang == "en" else "；"
         return Part(lines, citations, sep.join(leads) + ("" if lang == "en" else "。"))
+
+    def all_rounds(self, frame: Frame, lang: str) -> Part | None:
+        """A round question without a year: the figures differ by year, so every recorded
+        round is listed (never one year's figure as if it were the rule)."""
+        low = frame.question.lower()
+        rounds = self.facts.rounds()
+        if not rounds:
+            return None
+        facts = [self._round_fact(c.record, frame, low, lang) for c in rounds]
+        head = (
+            "it differs by year; recorded rounds:" if lang == "en" else "各年度不同，已收录的年度如下："
+        )
+        return Part(facts, [self._fact_citation(c) for c in rounds], head)
 
     def _round_fact(self, record: object, frame: Frame, low: str, lang: str) -> str:
         year = record.year  # type: ignore[attr-defined]

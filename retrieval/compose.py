@@ -309,9 +309,13 @@ class Composer:
         lang: str,
         ranked: Sequence[tuple[Unit, float]],
         english_leads: dict[str, str],
+        *,
+        whole: bool = False,
     ) -> tuple[str, list[Citation]]:
+        """`whole`: quote units whole (up to DIVISION_TEXT_CHARS), e.g. a criteria dimension
+        asked for its requirements."""
         intents = detect_intents(question)
-        division = any(word in question.lower() for word in _DIVISION_WORDS)
+        division = whole or any(word in question.lower() for word in _DIVISION_WORDS)
         citations: list[Citation] = []
         for unit, _score in ranked:
             citations.append(

@@ -26,7 +26,18 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("percent", re.compile(rf"({_NUM})\s*(%|percent)", re.I)),
     ("percent", re.compile(rf"百分之({_NUM})")),
     ("count", re.compile(rf"({_NUM})\s*(家|个企业|companies|firms|enterprises)", re.I)),
+    # "8 specialized SMEs", "one little giant": an English count names its kind after it.
+    ("count", re.compile(
+        r"\b(\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s+"
+        r"((?:[a-z\"'-]+\s+){0,2}?(?:smes|enterprises|companies|firms|giants?|champions?))\b",
+        re.I,
+    )),
+    # "八成" = 80 %, "六成五" = 65 %.
+    ("tenths", re.compile(r"([一二三四五六七八九十])成([一二三四五六七八九])?")),
 )
+_EN_NUMBERS = {w: i for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve".split())}
+_CN_DIGIT = {c: i for i, c in enumerate("零一二三四五六七八九十")}
 _ZERO = re.compile(r"(?:没有|无|零家|0家|一家都没有|一家也没有|none|no)")
 _CLAUSE_END = re.compile(r"[，,；;。！？!?\n]")
 _SERIES_GAP = re.compile(r"^[\s、，,和及与/]*$")
@@ -56,6 +67,10 @@ class _Raw:
 
 
 def _read(kind: str, number: str, unit: str) -> float | None:
+    if kind == "tenths":
+        return float(_CN_DIGIT[number] * 10 + (_CN_DIGIT[unit] if unit else 0))
+    if number.lower() in _EN_NUMBERS:
+        return float(_EN_NUMBERS[number.lower()])
     try:
         if kind == "money":
             if unit.lower() == "billion":
@@ -81,13 +96,15 @@ def _raw_figures(text: str) -> list[_Raw]:
             following = text[end : end + 1]
             if kind == "count" and following == "年":
                 continue
-            value = _read(kind, match.group(1), match.group(2) if match.lastindex == 2 else "")
+            unit = match.group(2) if (match.lastindex or 0) >= 2 else ""
+            value = _read(kind, match.group(1), unit or "")
             if value is None:
                 continue
+            found_kind = "percent" if kind == "tenths" else kind
             if kind == "count" and re.match(r"\s*(?:都|也)没有", text[end:]):
                 value = 0.0
             taken.append((start, end))
-            found.append(_Raw(kind, value, start, end, match.group(0)))
+            found.append(_Raw(found_kind, value, start, end, match.group(0)))
     return sorted(found, key=lambda raw: raw.start)
 
 
@@ -153,7 +170,12 @@ def read_figures(text: str, cues: Mapping[str, Sequence[str]]) -> list[Figure]:
             continue
         kinds = {raw.kind} if raw.kind != "area" else {"area"}
         if raw.kind == "count":
-            indicator = _cue_hit(after, cues, kinds) or _cue_hit(before, cues, kinds)
+            own = raw.text.lower()  # an English count carries its kind ("8 specialized smes")
+            indicator = (
+                _cue_hit(own, cues, kinds)
+                or _cue_hit(after, cues, kinds)
+                or _cue_hit(before, cues, kinds)
+            )
         else:
             indicator = _cue_hit(before, cues, kinds) or _cue_hit(after, cues, kinds)
         if indicator is not None:

@@ -61,6 +61,15 @@ class Frame:
     yesno: bool = False
     explicit_refs: tuple[str, ...] = field(default=())
 
+    def names_a_record(self, facts: FactBook) -> bool:
+        """The question names something the knowledge records: figures of its indicators, or a
+        recorded round asked about as a round."""
+        if self.indicators:
+            return True
+        return bool(self.has("deadline", "quota")) and any(
+            facts.round(year) is not None for year in self.years
+        )
+
     def has(self, *intents: str) -> bool:
         return any(intent in self.intents for intent in intents)
 
@@ -94,7 +103,10 @@ def _has_any(text: str, words: Sequence[str]) -> list[str]:
         if not word:
             continue
         if word.isascii() and word[0].isalpha():
-            if re.search(rf"(?<![a-z]){re.escape(word)}(?![a-z])", text):
+            # English cues match whole words, longer ones with their endings too
+            # ("recommend" in "recommendations").
+            tail = "" if len(word) >= 5 else "(?![a-z])"
+            if re.search(rf"(?<![a-z]){re.escape(word)}{tail}", text):
                 found.append(word)
         elif word in text:
             found.append(word)

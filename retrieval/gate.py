@@ -63,7 +63,9 @@ class DomainGate:
             word for text in chinese_texts for word in self._zh_words(text)
         )
         self._zh_total = sum(self._zh.values()) or 1
-        self._en = Counter(word for text in english_texts for word in self._en_words(text))
+        self._en = Counter(
+            self._stem(word) for text in english_texts for word in self._en_words(text)
+        )
         self._en_total = sum(self._en.values()) or 1
         freq, total = tokenizer.general_frequencies()
         self._freq = freq
@@ -75,6 +77,14 @@ class DomainGate:
     @staticmethod
     def _en_words(text: str) -> list[str]:
         return [w for w in _LATIN_WORD.findall(text.lower()) if w not in _EN_STOP]
+
+    @staticmethod
+    def _stem(word: str) -> str:
+        """A crude English stem, the same on both sides ("recommendations" ~ "recommend")."""
+        for suffix in ("ations", "ation", "ments", "ment", "ings", "ing", "ies", "es", "s", "ed"):
+            if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+                return word[: -len(suffix)]
+        return word
 
     def _zh_general(self, word: str) -> float:
         count = self._freq.get(word, 0)
@@ -98,8 +108,9 @@ class DomainGate:
         for word in dict.fromkeys(self._en_words(text)):
             general = 10 ** (_english_zipf(word) - 9) if len(word) > 1 else 1e-3
             general = max(general, 1e-9)
-            if self._en.get(word):
-                known = self._en[word] / self._en_total
+            stem = self._stem(word)
+            if self._en.get(stem):
+                known = self._en[stem] / self._en_total
                 weight = max(0.0, math.log(known / general)) * cfg.english_lift_scale
                 domain += weight
                 words.append((word, weight, True))

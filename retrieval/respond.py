@@ -14,6 +14,8 @@ from retrieval.answerers import Answerers, Part
 from retrieval.chunks import Unit
 from retrieval.frame import Frame, Framer
 
+# What marks a question about the yearly recommendation rounds (not the annual report).
+_ROUND_WORDS = re.compile(r"推荐|名额|推几个|报几个|quota|recommend", re.IGNORECASE)
 _SPLIT = re.compile(r"[？?；;！!]|以及|另外|还有就是|同时想问")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _LIST_OF_CRITERIA = re.compile(r"认定标准|标准|criteria")
@@ -24,7 +26,11 @@ _LIST_OF_CULTIVATION = re.compile(r"培育|第六条|article 6|cultivation")
 _INCIDENT = re.compile(r"事故|偷税|漏税|偷漏税|违法|失信|安全事件|数据安全|网络安全|incident|tax evasion")
 _PERMANENT = re.compile(r"终身|永久|一直有效|永远|自动续|自动延|permanent|forever|automatic")
 _COMPANY_ITSELF = re.compile(r"企业自己|企业可以|企业能|公司自己|龙头企业|企业直接|a company|an enterprise")
-_CROSS_COUNTY = re.compile(r"跨[了越]?|两个县|多个县|几个县|两个区|跨市|two counties")
+_CROSS_COUNTY = re.compile(
+    r"跨[了越]?(?:两个|多个|几个)?(?:县|区县|县区|地市|市)|(?:两|多|几)个县|two counties"
+)
+# A part that only continues the one before it ("如果跨了两个乡镇呢") is not a question of its own.
+_CONTINUATION = re.compile(r"^(?:如果|那|那么|要是|假如|若)")
 
 
 @dataclass
@@ -43,7 +49,7 @@ def split_parts(text: str) -> list[str]:
         if not piece:
             continue
         substantial = len(_CJK.findall(piece)) >= 5 or len(piece.split()) >= 4
-        if parts and not substantial:
+        if parts and (not substantial or _CONTINUATION.match(piece)):
             parts[-1] = f"{parts[-1]}，{piece}"
         else:
             parts.append(piece)
@@ -85,6 +91,8 @@ class Responder:
             part = a.rounds(frame, lang)
             if part is not None:
                 return part
+        elif _ROUND_WORDS.search(frame.question) and frame.has("quota", "deadline", "count"):
+            return a.all_rounds(frame, lang)
         if frame.has("threshold", "comparison", "eligibility_check"):
             return a.thresholds(frame, lang)
         return None

@@ -236,7 +236,9 @@ class Answerer:
             factor = cfg.secondary_prior if unit.target.doc in self._secondary else 1.0
             if unit.doc_kind == "criteria" and unit.target.doc not in in_scope_docs:
                 factor *= cfg.other_edition_prior
-            if cues and any(cue in unit.text for cue in cues):
+            if cues and any(cue in (unit.heading or "") for cue in cues):
+                factor *= cfg.intent_heading_prior  # the unit is about what is asked
+            elif cues and any(cue in unit.text for cue in cues):
                 factor *= cfg.intent_prior
             if factor != 1.0:
                 priors[key] = factor
@@ -246,6 +248,19 @@ class Answerer:
 
     def ask(self, question: str, lang: str | None = None) -> Answer:
         """A cited answer, or a polite refusal; never raises on odd input."""
+        try:
+            return self._ask(question, lang)
+        except Exception:  # a bug in the frame must not cost the user an answer
+            log.exception("answering failed; falling back to plain retrieval")
+            text = normalize(str(question or ""))
+            fallback_lang = lang if lang in ("zh", "en") else detect_lang(text)
+            empty = self.framer.frame("", fallback_lang)
+            result = self._retrieve(text, empty, fallback_lang) if text else None
+            if result is None:
+                return refusal(str(question or ""), fallback_lang)
+            return Answer(str(question), True, result[0], result[1], result[2], fallback_lang)
+
+    def _ask(self, question: str, lang: str | None) -> Answer:
         original = question if isinstance(question, str) else str(question or "")
         text = normalize(original)
         # An English question gets an English lead whatever the user's interface language;
@@ -263,8 +278,10 @@ class Answerer:
         if missing:
             answer = self._missing(original, lang, missing[0])
             return Answer(original, True, answer.answer, answer.citations, 1.0, lang, frame)
-        # A question naming an article of the measures is about them, whatever its other words.
-        if not found and not self.gate.judge(text).in_domain:
+        # A question naming an article of the measures, figures of the criteria or a recorded
+        # round is about them, whatever its other words.
+        named = found or frame.names_a_record(self.kb.facts)
+        if not named and not self.gate.judge(text).in_domain:
             return self._refuse(original, text, lang, detected, frame, 0.0)
         if not frame.covered:
             return Answer(original, False, honest_answer(frame, self.kb.facts, lang), [], 0.0,
@@ -272,12 +289,16 @@ class Answerer:
         parts = split_parts(text)
         if len(parts) > 1:
             answered: list[tuple[str, list[Citation]]] = []
+            previous = ""
             for part in parts:
+                part, previous = self._with_topic(part, previous), part
                 sub = self.framer.frame(part, lang)
                 result = self._answer_part(part, sub, lang) if sub.covered else None
                 if result is not None and result[1]:
                     answered.append((result[0], result[1]))
-            if len(answered) > 1:
+            # Parts answered from one and the same unit are one question asked twice over.
+            firsts = {(c[0].doc, c[0].ref, c[0].item) for _t, c in answered}
+            if len(answered) > 1 and len(firsts) > 1:
                 body, citations = merge(answered)
                 return Answer(original, True, body, citations, 1.0, lang, frame)
         result = self._answer_part(text, frame, lang)
@@ -286,6 +307,22 @@ class Answerer:
             return self._refuse(original, text, lang, detected, frame, top[0].score if top else 0)
         body, citations, score = result
         return Answer(original, True, body, citations, score, lang, frame)
+
+    def _with_topic(self, part: str, previous: str) -> str:
+        """A later part that names no topic of its own ("截止日期是什么时候" after "集群要交年度
+        报告吗") is about the previous part's topic: its strongest domain words go first."""
+        if not previous:
+            return part
+        cfg = self.config.gate
+        own = self.gate.judge(part)
+        if any(known and weight >= cfg.topic_lift for _w, weight, known in own.words):
+            return part
+        before = sorted(
+            ((weight, word) for word, weight, known in self.gate.judge(previous).words if known),
+            reverse=True,
+        )
+        topic = [word for weight, word in before[:2] if weight >= cfg.topic_lift]
+        return f"{''.join(topic)} {part}" if topic else part
 
     def _refuse(
         self, original: str, text: str, lang: str, detected: str, frame: Frame, score: float
@@ -341,7 +378,10 @@ class Answerer:
             words = set(self.tokenizer.words(sentence))
             return sum(self.lexical.idf(t) or 0.0 for t in words & query_tokens)
 
-        body, citations = Composer(score_sentence).compose(text, lang, ranked, self._english)
+        whole = top_unit.doc_kind == "criteria" and frame.has("threshold", "list")
+        body, citations = Composer(score_sentence).compose(
+            text, lang, ranked, self._english, whole=whole
+        )
         if frame.yesno:
             lead = self.responder.yesno_lead(frame, top_unit, lang)
             if lead:

@@ -92,13 +92,19 @@ class Answerers:
             checks = {c.id: c for d in result.dimensions for c in d.checks}
             head = (
                 f"By the {edition.name('en')} criteria"
-                + (" (national by default)" if len(editions) == 1 and frame.province is None
-                   else "")
+                + (
+                    " (national by default)"
+                    if len(editions) == 1 and frame.province is None
+                    else ""
+                )
                 + ":"
                 if lang == "en"
                 else f"按{edition.short_name}认定标准"
-                + ("（未指明省份时按全国标准）" if frame.province is None and len(editions) == 1
-                   else "")
+                + (
+                    "（未指明省份时按全国标准）"
+                    if frame.province is None and len(editions) == 1
+                    else ""
+                )
                 + "："
             )
             lines.append(head)
@@ -136,7 +142,8 @@ class Answerers:
             "Other conditions (the gate, dimensions 三–八) are not judged from these figures; "
             "/assess runs the full self-assessment."
             if lang == "en"
-            else "其他条件（基本条件、第三至第八方面等）无法从这几个数字判断；可用 /assess 做完整自评。"
+            else "其他条件（基本条件、第三至第八方面等）无法从这几个数字判断；"
+            "可用 /assess 做完整自评。"
         )
         lines.append(rest)
         if False in verdicts:
@@ -173,9 +180,7 @@ class Answerers:
                 need = requirement_text(indicator, lang)
                 label = indicator.label_en if lang == "en" else indicator.label
                 if need is None:
-                    need = (
-                        "no figure in this edition" if lang == "en" else "本版未附具体数值"
-                    )
+                    need = "no figure in this edition" if lang == "en" else "本版未附具体数值"
                 parts.append(f"{label} {need}" if lang == "en" else f"{label}{need}")
                 ref = self._dimension_of(edition, indicator_id)
                 if not any(c.ref == ref and c.doc == f"criteria-{edition.id}" for c in citations):
@@ -185,8 +190,9 @@ class Answerers:
             if not parts:
                 continue
             name = edition.name(lang)
-            leads.append(f"{name}: " + "; ".join(parts) if lang == "en" else
-                         f"{name}：" + "；".join(parts))
+            leads.append(
+                f"{name}: " + "; ".join(parts) if lang == "en" else f"{name}：" + "；".join(parts)
+            )
             either = _either_or_note(edition, dict.fromkeys(asked), lang)
             if either:
                 lines.append(either)
@@ -198,8 +204,11 @@ class Answerers:
                 if lang == "en"
                 else "（以上为全国标准；问省级集群请说明省份。）"
             )
-        return Part(lines, citations, (" | " if lang == "en" else "。").join(leads) + (
-            "" if lang == "en" else "。"))
+        return Part(
+            lines,
+            citations,
+            (" | " if lang == "en" else "。").join(leads) + ("" if lang == "en" else "。"),
+        )
 
     def _asked_indicators(self, frame: Frame) -> list[str]:
         low = frame.question.lower()
@@ -245,7 +254,16 @@ class Answerers:
             leads.append(fact)
             citations.append(self._fact_citation(cited))
         sep = "; " if lang == "en" else "；"
-        return Part(lines, citations, sep.join(leads) + ("" if lang == "en" else "。"))
+        lead = sep.join(leads) + ("" if lang == "en" else "。")
+        if frame.yesno and len(leads) > 1:
+            same = len({fact.split("：" if lang != "en" else ": ", 1)[-1] for fact in leads}) == 1
+            verdict = (
+                ("the same. " if same else "not the same. ")
+                if lang == "en"
+                else ("一样。" if same else "不一样。")
+            )
+            lead = verdict + lead
+        return Part(lines, citations, lead)
 
     def all_rounds(self, frame: Frame, lang: str) -> Part | None:
         """A round question without a year: the figures differ by year, so every recorded
@@ -256,7 +274,9 @@ class Answerers:
             return None
         facts = [self._round_fact(c.record, frame, low, lang) for c in rounds]
         head = (
-            "it differs by year; recorded rounds:" if lang == "en" else "各年度不同，已收录的年度如下："
+            "it differs by year; recorded rounds:"
+            if lang == "en"
+            else "各年度不同，已收录的年度如下："
         )
         return Part(facts, [self._fact_citation(c) for c in rounds], head)
 
@@ -280,7 +300,8 @@ class Answerers:
             parts.append(
                 f"at most {qp} per province, {qs} per separately listed city / the XPCC"
                 if lang == "en"
-                else f"每个省、自治区、直辖市最多推荐{qp}个，每个计划单列市和新疆生产建设兵团最多推荐{qs}个"
+                else f"每个省、自治区、直辖市最多推荐{qp}个，"
+                f"每个计划单列市和新疆生产建设兵团最多推荐{qs}个"
             )
         if wants_deadline:
             deadline = record.deadline  # type: ignore[attr-defined]
@@ -297,7 +318,7 @@ class Answerers:
                     if lang == "en"
                     else f"本项目未收录报送截止日期，请以{where}原文为准"
                 )
-        head = f"{year} round: " if lang == "en" else f"{year}年度推荐工作："
+        head = f"{year} round: " if lang == "en" else f"{year}年度："
         return head + ("; ".join(parts) if lang == "en" else "，".join(parts))
 
     def batch(self, frame: Frame, lang: str) -> Part | None:
@@ -307,13 +328,18 @@ class Answerers:
             return None
         record = cited.record
         if lang == "en":
-            lead = (f"the {record.year} batch: {record.count} clusters, list published "
-                    f"{_en_date(record.list_published)}, valid {record.valid_from.year}–"
-                    f"{record.valid_until.year}.")
+            lead = (
+                f"the {record.year} batch: {record.count} clusters, list published "
+                f"{_en_date(record.list_published)}, valid {record.valid_from.year}–"
+                f"{record.valid_until.year}."
+            )
         else:
-            lead = (f"{record.year}年度（第{_NUMBERS[record.ordinal - 1]}批）共认定{record.count}个集群，"
-                    f"名单于{_zh_date(record.list_published)}公布，有效期为"
-                    f"{_zh_date(record.valid_from)}至{_zh_date(record.valid_until)}。")
+            lead = (
+                f"{record.year}年度（第{_NUMBERS[record.ordinal - 1]}批）"
+                f"共认定{record.count}个集群，"
+                f"名单于{_zh_date(record.list_published)}公布，有效期为"
+                f"{_zh_date(record.valid_from)}至{_zh_date(record.valid_until)}。"
+            )
         return Part([], [self._fact_citation(cited)], lead)
 
     def validity(self, frame: Frame, lang: str) -> Part | None:
@@ -329,15 +355,18 @@ class Answerers:
         citations = [self._fact_citation(cited)]
         measures = self.kb.find("第十五条")
         if measures is not None:
-            citations.append(Citation(measures.doc_id, measures.ref, measures.text,
-                                      measures.label))
+            citations.append(Citation(measures.doc_id, measures.ref, measures.text, measures.label))
         if lang == "en":
-            lead = (f"a cluster of the {year} batch is valid from {_en_date(start)} to "
-                    f"{_en_date(end)} (three years, Article 15); passing the review extends it "
-                    "by three years.")
+            lead = (
+                f"a cluster of the {year} batch is valid from {_en_date(start)} to "
+                f"{_en_date(end)} (three years, Article 15); passing the review extends it "
+                "by three years."
+            )
         else:
-            lead = (f"{year}年度认定的集群，有效期为{_zh_date(start)}至{_zh_date(end)}（三年，"
-                    "《暂行办法》第十五条）；期满复核通过的，有效期延长三年。")
+            lead = (
+                f"{year}年度认定的集群，有效期为{_zh_date(start)}至{_zh_date(end)}（三年，"
+                "《暂行办法》第十五条）；期满复核通过的，有效期延长三年。"
+            )
         return Part([], citations, lead)
 
     def renewal(self, frame: Frame, lang: str) -> Part | None:
@@ -349,11 +378,14 @@ class Answerers:
             round_cited = self.facts.round(with_round) if with_round else None
             notice = round_cited.record.notice if round_cited else None
             if lang == "en":
-                lead = (f"the review of the {year} batch was launched together with the "
-                        f"{with_round} round" + (f" ({notice})." if notice else "."))
+                lead = (
+                    f"the review of the {year} batch was launched together with the "
+                    f"{with_round} round" + (f" ({notice})." if notice else ".")
+                )
             else:
-                lead = (f"{year}年度集群的复核与{with_round}年度推荐工作一同启动"
-                        + (f"（{notice}）。" if notice else "。"))
+                lead = f"{year}年度集群的复核与{with_round}年度推荐工作一同启动" + (
+                    f"（{notice}）。" if notice else "。"
+                )
             citations = [self._fact_citation(cited)]
             if round_cited is not None:
                 citations.append(self._fact_citation(round_cited))
@@ -377,12 +409,17 @@ def _single_output(indicator: Indicator, value: float, lang: str) -> tuple[str, 
     threshold = float(indicator.threshold or 0)
     ok = value >= threshold
     if lang == "en":
-        text = f"{indicator.label_en} {format_number(value)} × 100M yuan, each year at least " \
-               f"{format_number(threshold)}: " + ("met" if ok else
-                                                  f"{format_number(threshold - value)} short")
+        text = (
+            f"{indicator.label_en} {format_number(value)} × 100M yuan, each year at least "
+            f"{format_number(threshold)}: "
+            + ("met" if ok else f"{format_number(threshold - value)} short")
+        )
     else:
-        text = f"{indicator.label} {format_number(value)}亿元，每年不低于 {format_number(threshold)}亿元，" + (
-            "达标" if ok else f"差 {format_number(threshold - value)} 亿元")
+        text = (
+            f"{indicator.label} {format_number(value)}亿元，"
+            f"每年不低于 {format_number(threshold)}亿元，"
+            + ("达标" if ok else f"差 {format_number(threshold - value)} 亿元")
+        )
     return text, ok
 
 

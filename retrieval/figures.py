@@ -22,21 +22,45 @@ _NUM = rf"(?:\d+(?:\.\d+)?|[{_CN}]+(?:点[{_CN}]+)?)"
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("money", re.compile(rf"({_NUM})\s*(亿元|亿|万元|万)(?!平方)")),
     ("money", re.compile(r"(\d+(?:\.\d+)?)\s*(billion|million)(?:\s*(?:yuan|rmb|cny))?", re.I)),
-    ("area", re.compile(rf"({_NUM})\s*(平方公里|平方千米|km2|km²|square kilomet(?:re|er)s?)", re.I)),
+    (
+        "area",
+        re.compile(rf"({_NUM})\s*(平方公里|平方千米|km2|km²|square kilomet(?:re|er)s?)", re.I),
+    ),
     ("percent", re.compile(rf"({_NUM})\s*(%|percent)", re.I)),
     ("percent", re.compile(rf"百分之({_NUM})")),
     ("count", re.compile(rf"({_NUM})\s*(家|个企业|companies|firms|enterprises)", re.I)),
     # "8 specialized SMEs", "one little giant": an English count names its kind after it.
-    ("count", re.compile(
-        r"\b(\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s+"
-        r"((?:[a-z\"'-]+\s+){0,2}?(?:smes|enterprises|companies|firms|giants?|champions?))\b",
-        re.I,
-    )),
+    (
+        "count",
+        re.compile(
+            r"\b(\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s+"
+            r"((?:[a-z\"'-]+\s+){0,2}?(?:smes|enterprises|companies|firms|giants?|champions?))\b",
+            re.I,
+        ),
+    ),
     # "八成" = 80 %, "六成五" = 65 %.
     ("tenths", re.compile(r"([一二三四五六七八九十])成([一二三四五六七八九])?")),
 )
-_EN_NUMBERS = {w: i for i, w in enumerate(
-    "zero one two three four five six seven eight nine ten eleven twelve".split())}
+_EN_NUMBERS = {
+    w: i
+    for i, w in enumerate(
+        [
+            "zero",
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+        ]
+    )
+}
 _CN_DIGIT = {c: i for i, c in enumerate("零一二三四五六七八九十")}
 _ZERO = re.compile(r"(?:没有|无|零家|0家|一家都没有|一家也没有|none|no)")
 _CLAUSE_END = re.compile(r"[，,；;。！？!?\n]")
@@ -145,9 +169,7 @@ def read_figures(text: str, cues: Mapping[str, Sequence[str]]) -> list[Figure]:
     while index < len(raws):
         raw = raws[index]
         previous_end = raws[index - 1].end if index else 0
-        clause_start = max(
-            (m.end() for m in _CLAUSE_END.finditer(text, 0, raw.start)), default=0
-        )
+        clause_start = max((m.end() for m in _CLAUSE_END.finditer(text, 0, raw.start)), default=0)
         before = text[max(previous_end, clause_start) : raw.start]
         next_start = raws[index + 1].start if index + 1 < len(raws) else len(text)
         after_end = _CLAUSE_END.search(text, raw.end)

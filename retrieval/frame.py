@@ -102,6 +102,11 @@ def _has_any(text: str, words: Sequence[str]) -> list[str]:
     for word in words:
         if not word:
             continue
+        if "…" in word:  # "帮…写": the parts in order, a few characters apart
+            parts = [re.escape(part) for part in word.split("…")]
+            if re.search(".{0,6}".join(parts), text):
+                found.append(word)
+            continue
         if word.isascii() and word[0].isalpha():
             # English cues match whole words, longer ones with their endings too
             # ("recommend" in "recommendations").
@@ -162,9 +167,7 @@ class Framer:
         indicators: dict[str, Any] = {}
         for figure in figures:
             indicators.setdefault(figure.indicator, figure.value)
-        asked_indicators = [
-            key for key, cues in self.indicator_cues.items() if _has_any(low, cues)
-        ]
+        asked_indicators = [key for key, cues in self.indicator_cues.items() if _has_any(low, cues)]
         if indicators:
             intents.insert(0, "eligibility_check")
         elif asked_indicators and ("threshold" in intents or "eligibility_check" in intents):
@@ -187,24 +190,24 @@ class Framer:
             intents.append("comparison")
         province = provinces[0] if provinces else None
         edition = self._edition_in_scope(text, intents, province, national_named)
-        yesno = "yesno" in intents or (
-            lang == "en" and low.split(" ", 1)[0] in vocab.yesno_en
-        )
+        yesno = "yesno" in intents or (lang == "en" and low.split(" ", 1)[0] in vocab.yesno_en)
         intents = [i for i in intents if i != "yesno"]
         entities: list[str] = [p.name for p in provinces]
         uncovered: list[str] = []
-        decline = next(
-            (kind for kind, cues in vocab.decline.items() if _has_any(low, cues)), None
-        )
+        decline = next((kind for kind, cues in vocab.decline.items() if _has_any(low, cues)), None)
         if decline:
             uncovered.append(decline)
         uncovered += self._programme(low, indicators, intents, entities)
         if _has_any(low, vocab.amount_cues) and not indicators:
             uncovered.append("amount")
         roster = _has_any(low, vocab.roster_cues)
-        if roster and (_WHICH.search(low) or not ({"date", "count"} & set(intents))):
-            if not (_COUNT_ASKED.search(low) and not _WHICH.search(low)):
-                uncovered.append("roster")
+        which = bool(_WHICH.search(low))
+        if (
+            roster
+            and (which or not ({"date", "count"} & set(intents)))
+            and not (_COUNT_ASKED.search(low) and not which)
+        ):
+            uncovered.append("roster")
         uncovered += self._year_coverage(years, batch_year, intents, low)
         uncovered += self._province_coverage(province, edition, years, intents, low)
         year = batch_year if batch_year is not None else (years[0] if years else None)
@@ -253,8 +256,15 @@ class Framer:
         provincial = bool(_PROVINCIAL.search(text))
         if national_named and not provincial and "comparison" not in intents:
             return self.national
-        specific = {"threshold", "eligibility_check", "comparison", "list", "procedure",
-                    "who_applies", "deadline"}
+        specific = {
+            "threshold",
+            "eligibility_check",
+            "comparison",
+            "list",
+            "procedure",
+            "who_applies",
+            "deadline",
+        }
         if not provincial and not specific & set(intents):
             return self.national  # "我们是浙江的，有效期几年": the national rule answers
         return self.province_editions.get(province.name, province.name)

@@ -28,8 +28,101 @@ from retrieval.text import PolicyTokenizer
 _LATIN_WORD = re.compile(r"[a-z][a-z0-9&'-]*[a-z0-9]|[a-z]")
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 _EN_STOP = frozenset(
-    ["a", "an", "the", "of", "to", "in", "on", "for", "and", "or", "is", "are", "was", "were", "be", "been", "do", "does", "did", "what", "which", "who", "whom", "how", "when", "where", "why", "can", "could", "should", "would", "will", "may", "might", "must", "i", "we", "you", "he", "she", "it", "they", "my", "our", "your", "their", "this", "that", "these", "those", "there", "here", "with", "by", "from", "at", "as", "about", "into", "than", "then", "so", "if", "not", "no", "yes", "me", "us", "please", "tell", "any", "some", "much", "many", "more", "most", "get", "got", "have", "has", "had", "s", "t", "its", "it's", "what's", "i'm"]
+    [
+        "a",
+        "an",
+        "the",
+        "of",
+        "to",
+        "in",
+        "on",
+        "for",
+        "and",
+        "or",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "do",
+        "does",
+        "did",
+        "what",
+        "which",
+        "who",
+        "whom",
+        "how",
+        "when",
+        "where",
+        "why",
+        "can",
+        "could",
+        "should",
+        "would",
+        "will",
+        "may",
+        "might",
+        "must",
+        "i",
+        "we",
+        "you",
+        "he",
+        "she",
+        "it",
+        "they",
+        "my",
+        "our",
+        "your",
+        "their",
+        "this",
+        "that",
+        "these",
+        "those",
+        "there",
+        "here",
+        "with",
+        "by",
+        "from",
+        "at",
+        "as",
+        "about",
+        "into",
+        "than",
+        "then",
+        "so",
+        "if",
+        "not",
+        "no",
+        "yes",
+        "me",
+        "us",
+        "please",
+        "tell",
+        "any",
+        "some",
+        "much",
+        "many",
+        "more",
+        "most",
+        "get",
+        "got",
+        "have",
+        "has",
+        "had",
+        "s",
+        "t",
+        "its",
+        "it's",
+        "what's",
+        "i'm",
+    ]
 )
+
+
+# Interrogative morphemes: a word holding one (哪天, 咋算, 啥时候, 几号) is question scaffolding,
+# whatever its frequency, never a topic.
+_INTERROGATIVE = frozenset("哪啥咋怎谁几吗呢么嘛吧")
 
 
 @dataclass(frozen=True)
@@ -56,12 +149,13 @@ class DomainGate:
         chinese_texts: Iterable[str],
         english_texts: Iterable[str],
         config: GateConfig,
+        question_words: Iterable[str] = (),
     ) -> None:
         self.tokenizer = tokenizer
         self.config = config
-        self._zh = Counter(
-            word for text in chinese_texts for word in self._zh_words(text)
-        )
+        # How people ask (the frame's cue words: 最晚, 截止, 多久): neutral, never foreign.
+        self._question_words = frozenset(w.lower() for w in question_words)
+        self._zh = Counter(word for text in chinese_texts for word in self._zh_words(text))
         self._zh_total = sum(self._zh.values()) or 1
         self._en = Counter(
             self._stem(word) for text in english_texts for word in self._en_words(text)
@@ -72,7 +166,10 @@ class DomainGate:
         self._freq_total = total or 1
 
     def _zh_words(self, text: str) -> list[str]:
-        return [w for w in self.tokenizer.cut(text) if _CJK.search(w)]
+        # Document numbers (119号, 〔2023〕44号) are words of the knowledge; years are not
+        # (2024 names a world cup as well as a round).
+        numbers = re.findall(r"(?<!\d)\d{2,3}(?=号)", text)
+        return [w for w in self.tokenizer.cut(text) if _CJK.search(w)] + numbers
 
     @staticmethod
     def _en_words(text: str) -> list[str]:
@@ -95,12 +192,14 @@ class DomainGate:
         words: list[tuple[str, float, bool]] = []
         domain = foreign = 0.0
         for word in dict.fromkeys(self._zh_words(text)):
-            general = self._zh_general(word)
+            general = self._zh_general(word) if not word.isdigit() else 1e-6
             if self._zh.get(word):
                 known = self._zh[word] / self._zh_total
                 weight = max(0.0, math.log(known / general))
                 domain += weight
                 words.append((word, weight, True))
+            elif word in self._question_words or _INTERROGATIVE & set(word):
+                words.append((word, 0.0, False))
             else:
                 weight = min(cfg.foreign_cap, max(0.0, -math.log(general) - cfg.common_word_nats))
                 foreign += weight

@@ -11,16 +11,21 @@ from __future__ import annotations
 from knowledge.facts import FactBook
 from retrieval.frame import Frame
 
-_WHERE_ZH = "请以主管部门发布的正式文件为准，或咨询所在地的中小企业主管部门（工业和信息化主管部门）。"
+_WHERE_ZH = (
+    "请以主管部门发布的正式文件为准，或咨询所在地的中小企业主管部门（工业和信息化主管部门）。"
+)
 _WHERE_EN = (
     "Please rely on the authority's official documents, or ask your local SME authority "
     "(the industry and information technology department)."
 )
-_CAN_ZH = "我能回答的是《促进中小企业特色产业集群发展暂行办法》、认定标准和历年推荐工作的问题；也可以用 /assess 自评、/help 查看功能。"
+_CAN_ZH = (
+    "我能回答的是《促进中小企业特色产业集群发展暂行办法》、认定标准和历年推荐工作的问题；"
+    "也可以用 /assess 自评、/remind 设置年报和复核提醒、/help 查看功能。"
+)
 _CAN_EN = (
     "I can answer questions on the 2022 measures for SME characteristic industrial clusters, "
-    "the recognition criteria and the yearly rounds; /assess runs a self-assessment, /help "
-    "lists the rest."
+    "the recognition criteria and the yearly rounds; /assess runs a self-assessment, /remind "
+    "sets reminders, /help lists the rest."
 )
 
 
@@ -62,9 +67,11 @@ def honest_answer(frame: Frame, facts: FactBook, lang: str) -> str:
             f"That is about {name}, which this bot does not cover: it holds only the measures "
             "for SME characteristic industrial clusters, their criteria and yearly rounds. "
             + _WHERE_EN
+            + " "
+            + _CAN_EN
             if en
             else f"这个问题涉及“{name}”，不在本项目收录的范围内（本项目只收录中小企业特色产业集群"
-            f"的《暂行办法》、认定标准和历年推荐工作），无法给出有依据的回答。{_WHERE_ZH}"
+            f"的《暂行办法》、认定标准和历年推荐工作），无法给出有依据的回答。{_WHERE_ZH}" + _CAN_ZH
         )
     if kind == "amount":
         return (
@@ -89,10 +96,12 @@ def honest_answer(frame: Frame, facts: FactBook, lang: str) -> str:
                 f"{r.list_published.month}月{r.list_published.day}日公布（公开报道）。"
             )
         return (
-            "The names of recognised or recommended clusters are not recorded here." + context
+            "The names of recognised or recommended clusters are not recorded here."
+            + context
             + " See MIIT's published list or ask the provincial SME authority."
             if en
-            else "本项目没有收录集群名单（哪些集群被推荐或入选），无法列出。" + context
+            else "本项目没有收录集群名单（哪些集群被推荐或入选），无法列出。"
+            + context
             + "名单请查阅工业和信息化部公布的文件，或咨询省级中小企业主管部门。"
         )
     if kind == "year":

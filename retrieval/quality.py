@@ -73,9 +73,7 @@ def load_split(path: Path | None = None) -> list[Split]:
 
 
 def _cited_keys(answer: Answer) -> set[str]:
-    keys = {
-        f"{c.doc}/{c.ref}" + (f"/{c.item}" if c.item else "") for c in answer.citations
-    }
+    keys = {f"{c.doc}/{c.ref}" + (f"/{c.item}" if c.item else "") for c in answer.citations}
     if "缺失" in answer.answer or "missing from" in answer.answer:
         keys |= {f"missing/{ref}" for ref in _refs_in(answer.answer)}
     return keys
@@ -143,7 +141,9 @@ class QualityReport:
         table: dict[str, dict[str, Any]] = {}
         for half in HALVES:
             for cat in CATEGORIES:
-                items = [j for j in self.judged if j.split.half == half and j.split.question.cat == cat]
+                items = [
+                    j for j in self.judged if j.split.half == half and j.split.question.cat == cat
+                ]
                 row: dict[str, Any] = {"n": len(items)}
                 if cat == "in_scope":
                     row["right"] = sum(j.right for j in items)
@@ -183,10 +183,14 @@ def format_quality(report: QualityReport, *, show_failures: str | None = "tuning
                 f"{row['wrongly_declined']:16} |"
             )
         else:
-            lines.append(f"{half:7} {cat:12} {row['n']:3}  {'':5}  {'':8}  {'':16} | {row['handled']}")
+            lines.append(
+                f"{half:7} {cat:12} {row['n']:3}  {'':5}  {'':8}  {'':16} | {row['handled']}"
+            )
     if show_failures:
         failures = report.failures(None if show_failures == "all" else show_failures)
         lines.append(f"failures ({show_failures} half): {len(failures)}")
         for j in failures:
-            lines.append(f"  - [{j.split.question.cat}] {j.split.question.q}: {'; '.join(j.problems)}")
+            lines.append(
+                f"  - [{j.split.question.cat}] {j.split.question.q}: {'; '.join(j.problems)}"
+            )
     return "\n".join(lines)

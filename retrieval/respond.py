@@ -23,9 +23,13 @@ _LIST_OF_CULTIVATION = re.compile(r"培育|第六条|article 6|cultivation")
 
 # Yes/no leads from what the knowledge states about a matter (not from phrasings): the gate's
 # disqualifying conditions, the three-year term, the county-level applicant, one county.
-_INCIDENT = re.compile(r"事故|偷税|漏税|偷漏税|违法|失信|安全事件|数据安全|网络安全|incident|tax evasion")
+_INCIDENT = re.compile(
+    r"事故|偷税|漏税|偷漏税|违法|失信|安全事件|数据安全|网络安全|incident|tax evasion"
+)
 _PERMANENT = re.compile(r"终身|永久|一直有效|永远|自动续|自动延|permanent|forever|automatic")
-_COMPANY_ITSELF = re.compile(r"企业自己|企业可以|企业能|公司自己|龙头企业|企业直接|a company|an enterprise")
+_COMPANY_ITSELF = re.compile(
+    r"企业自己|企业可以|企业能|公司自己|龙头企业|企业直接|a company|an enterprise"
+)
 _CROSS_COUNTY = re.compile(
     r"跨[了越]?(?:两个|多个|几个)?(?:县|区县|县区|地市|市)|(?:两|多|几)个县|two counties"
 )
@@ -151,14 +155,21 @@ class Responder:
         key = unit.target.key
         no = "No." if lang == "en" else "不能。"
         if ("gate" in key or "revocation" in key) and _INCIDENT.search(q):
-            return no if lang == "en" else "不能。按基本条件，近三年有此类事故或问题即不具备认定资格。"
+            return (
+                no if lang == "en" else "不能。按基本条件，近三年有此类事故或问题即不具备认定资格。"
+            )
         if _CROSS_COUNTY.search(q) and ("gate" in key or "第二条" in key):
             return no if lang == "en" else "不能。集群须定位在一个县级行政区划范围内。"
         if _PERMANENT.search(q) and ("第十五条" in key or "batches" in key or "renewal" in key):
-            return "No." if lang == "en" else "不是（不会）。有效期为三年，期满须经复核，通过后延长三年。"
+            return (
+                "No."
+                if lang == "en"
+                else "不是（不会）。有效期为三年，期满须经复核，通过后延长三年。"
+            )
         if _COMPANY_ITSELF.search(q) and "who-applies" in key:
             return (
-                "No." if lang == "en"
+                "No."
+                if lang == "en"
                 else "不能。申报主体是集群所在地的县级中小企业主管部门，不是某一家企业。"
             )
         words = [w for w in re.findall(r"[\u4e00-\u9fff]{2,}", q) if len(w) >= 2]
@@ -188,8 +199,10 @@ def with_sources(part: Part, lang: str, label: Callable[[Citation], str]) -> str
     """A typed part's text with the sources it rests on."""
     text = part.text(lang)
     if part.citations:
-        sources = "; ".join(label(c) for c in part.citations) if lang == "en" else "；".join(
-            label(c) for c in part.citations
+        sources = (
+            "; ".join(label(c) for c in part.citations)
+            if lang == "en"
+            else "；".join(label(c) for c in part.citations)
         )
         text += f"\nSources: {sources}" if lang == "en" else f"\n依据：{sources}"
     return text

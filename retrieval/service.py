@@ -109,7 +109,8 @@ class Answerer:
         chinese = [f"{u.heading or ''} {u.text}" for u in self.units]
         chinese += [q for e in self.faq for q in e.questions if not q.isascii()]
         chinese += [*tokenizer.lexicon.words, *(k for k, _ in tokenizer.lexicon.synonyms)]
-        self.gate = DomainGate(tokenizer, chinese, english, self.config.gate)
+        cues = [c for group in self.framer.vocab.intents.values() for c in group]
+        self.gate = DomainGate(tokenizer, chinese, english, self.config.gate, cues)
         self._lock = threading.Lock()
         self._preparing: threading.Thread | None = None
 
@@ -257,8 +258,11 @@ class Answerer:
             empty = self.framer.frame("", fallback_lang)
             result = self._retrieve(text, empty, fallback_lang) if text else None
             if result is None:
-                return refusal(str(question or ""), fallback_lang)
-            return Answer(str(question), True, result[0], result[1], result[2], fallback_lang)
+                declined = refusal(str(question or ""), fallback_lang)
+                return Answer(str(question), False, declined.answer, [], 0.0, fallback_lang, empty)
+            return Answer(
+                str(question), True, result[0], result[1], result[2], fallback_lang, empty
+            )
 
     def _ask(self, question: str, lang: str | None) -> Answer:
         original = question if isinstance(question, str) else str(question or "")
@@ -268,7 +272,8 @@ class Answerer:
         detected = detect_lang(text)
         lang = "en" if detected == "en" else (lang if lang in ("zh", "en") else detected)
         if not re.search(r"[\w\u4e00-\u9fff]", text):
-            return refusal(original, lang, empty=True)
+            empty = refusal(original, lang, empty=True)
+            return Answer(original, False, empty.answer, [], 0.0, lang, self.framer.frame("", lang))
         text = self.tokenizer.correct(text)
         frame = self.framer.frame(text, lang)
         if frame.decline:

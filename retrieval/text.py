@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
 import tempfile
 import threading
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-
-import sys
 
 if "pkg_resources" not in sys.modules:
     # jieba imports pkg_resources (~0.6 s, a tenth of the cold-start budget) only to open its

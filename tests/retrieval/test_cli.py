@@ -21,7 +21,12 @@ def test_ask_json_is_one_contract_object(capsys: pytest.CaptureFixture[str]) -> 
     assert main(["ask", "集群的有效期是多长时间？", "--json"]) == 0
     out = capsys.readouterr().out
     payload = json.loads(out)  # the whole of stdout is one JSON document
-    assert list(payload) == ["question", "in_scope", "answer", "citations", "score"]
+    # The contract's keys in order, then what the bot understood (CONTRACTS.md "frame").
+    assert list(payload) == ["question", "in_scope", "answer", "citations", "score", "frame"]
+    frame = payload["frame"]
+    assert {"intents", "edition", "edition_known", "year", "indicators", "covered"} <= set(frame)
+    assert frame["intents"] == ["validity"] and frame["edition"] == "national-2022"
+    assert frame["edition_known"] is True and frame["covered"] is True
     assert payload["in_scope"] is True
     assert "三年" in payload["answer"]
     assert payload["citations"][0]["doc"] == "measures-2022"

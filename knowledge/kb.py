@@ -29,6 +29,7 @@ from knowledge.kb_files import (
     build_measures,
     build_plain,
     check_fact_refs_unique,
+    criteria_documents,
     data_files,
     parse_yaml_mapping,
     validate_file,
@@ -179,6 +180,16 @@ class KnowledgeBase:
             raise UnknownReferenceError(f"{doc_id} {what}: missing from the source")
         raise UnknownReferenceError(f"{doc_id} has no {what}")
 
+    def full_text(self, doc_id: str, ref: str, item: str | None = None) -> str:
+        """An article's whole text for a reader: 第六条 is its lead-in and its six items."""
+        text = self.article(doc_id, ref, item).text
+        if item is None:
+            items = self.items_of(doc_id, ref)
+            for i in items:  # (四)'s scraped body lacks its (restored) heading
+                head = "" if i.text.startswith(i.heading or "") else f"{i.heading}。"
+                text += f"\n{i.item}{head}{i.text}"
+        return text
+
     def items_of(self, doc_id: str, ref: str) -> tuple[Article, ...]:
         """The items of an article (第六条's six), in order; empty for most articles."""
         document = self.document(doc_id)
@@ -291,14 +302,6 @@ class KnowledgeBase:
 # Loading
 
 
-def _criteria_documents(criteria_dir: Path | None) -> list[Document]:
-    """The criteria editions, loaded and validated by `knowledge.criteria` from `criteria_dir`
-    (None: that module's own folder, which is the package's data/criteria)."""
-    from knowledge.criteria import list_editions  # resolved at call time: tests substitute it
-
-    return [edition.as_document() for edition in list_editions(criteria_dir)]
-
-
 def load_knowledge_base(
     data_dir: Path | None = None, *, include_criteria: bool = True
 ) -> KnowledgeBase:
@@ -360,9 +363,9 @@ def load_knowledge_base(
 
     criteria: list[Document] = []
     if include_criteria and directory == DEFAULT_DATA_DIR:
-        criteria = _criteria_documents(None)
+        criteria = criteria_documents(None)
     elif include_criteria and (directory / "criteria").is_dir():
-        criteria = _criteria_documents(directory / "criteria")
+        criteria = criteria_documents(directory / "criteria")
     documents = (*measures, *criteria, *notices, *facts)
     kb = KnowledgeBase(
         documents=documents,
@@ -380,16 +383,13 @@ def _resolve_missing(
     out: dict[tuple[str, str], MissingArticle] = {}
     facts = {a.ref: a for a in kb.iter_articles() if a.document.kind == "facts"}
     for (doc_id, ref), spec in specs.items():
-        related: list[Located] = []
         for s, fact_ref in enumerate(spec.see_also):
             if fact_ref not in facts:
-                raise KnowledgeDataError(
-                    spec.path, f"{spec.where}.see_also[{s}]", f"unknown fact ref {fact_ref!r}"
-                )
-            related.append(facts[fact_ref])
-        out[(doc_id, ref)] = MissingArticle(
-            kb.document(doc_id), ref, spec.chapter, spec.label, tuple(related)
-        )
+                where = f"{spec.where}.see_also[{s}]"
+                raise KnowledgeDataError(spec.path, where, f"unknown fact ref {fact_ref!r}")
+        related = tuple(facts[fact_ref] for fact_ref in spec.see_also)
+        document = kb.document(doc_id)
+        out[(doc_id, ref)] = MissingArticle(document, ref, spec.chapter, spec.label, related)
     return out
 
 

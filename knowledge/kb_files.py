@@ -321,3 +321,11 @@ def data_files(data_dir: Path) -> list[Path]:
             part.startswith(".") or part == "__pycache__" for part in p.relative_to(data_dir).parts
         )
     )
+
+
+def criteria_documents(criteria_dir: Path | None) -> list[Document]:
+    """The criteria editions, loaded and validated by `knowledge.criteria` from `criteria_dir`
+    (None: that module's own folder, which is the package's data/criteria)."""
+    from knowledge.criteria import list_editions  # resolved at call time: tests substitute it
+
+    return [edition.as_document() for edition in list_editions(criteria_dir)]

@@ -44,10 +44,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
     evaluate = subparsers.add_parser(
         "eval",
-        help="用评测问题集评估检索质量",
-        description="输出 hit@1、hit@3、MRR、拒答精确率和召回率，以及失败的问题。",
+        help="用评测问题集评估回答质量",
+        description=(
+            "按类别（范围内：正确/完整/误拒；相邻政策与无关问题：拒答或如实说明未收录）"
+            "分别报告调参半集与冻结测试半集；--old 输出旧问题集的 hit@1、hit@3、MRR 与拒答率。"
+        ),
     )
-    evaluate.add_argument("--file", type=Path, help="评测问题集 YAML（默认 tests/retrieval/）")
+    evaluate.add_argument(
+        "--file", type=Path, help="评测问题集 YAML（默认 retrieval/data/eval/questions.yaml）"
+    )
+    evaluate.add_argument("--old", action="store_true", help="旧问题集（hit@k 与拒答率）")
+    evaluate.add_argument(
+        "--failures", choices=("tuning", "test", "all", "none"), default="tuning",
+        help="列出哪一半的失败问题（默认 tuning）",
+    )
     evaluate.add_argument("--json", action="store_true", help="输出 JSON 汇总")
     evaluate.set_defaults(handler=_eval)
 
@@ -139,6 +149,33 @@ def _index(args: argparse.Namespace) -> int:
 
 
 def _eval(args: argparse.Namespace) -> int:
+    if args.old:
+        return _eval_old(args)
+    from knowledge.errors import KnowledgeDataError
+    from retrieval.quality import format_quality, load_split, run
+
+    try:
+        splits = load_split(args.file)
+    except KnowledgeDataError as exc:
+        raise CliError(f"评测问题集有误：{exc}") from exc
+    with _stdout_to_stderr() as out:
+        answerer = _build()
+        report = run(answerer.ask, splits)
+        if args.json:
+            payload: dict[str, Any] = {"rows": report.rows()}
+            payload["failures"] = [
+                {"question": j.split.question.q, "half": j.split.half,
+                 "category": j.split.question.cat, "problems": list(j.problems)}
+                for j in report.failures()
+            ]
+            _write_json(out, payload, indent=2)
+        else:
+            shown = None if args.failures == "none" else args.failures
+            out.write(format_quality(report, show_failures=shown) + "\n")
+    return 0
+
+
+def _eval_old(args: argparse.Namespace) -> int:
     from knowledge.errors import KnowledgeDataError
     from retrieval.evaluation import evaluate, format_report, load_questions
 
@@ -147,7 +184,7 @@ def _eval(args: argparse.Namespace) -> int:
     except KnowledgeDataError as exc:
         raise CliError(f"评测问题集有误：{exc}") from exc
     with _stdout_to_stderr() as out:
-        answerer = _build(progress=sys.stderr.isatty())
+        answerer = _build()
         report = evaluate(answerer, questions)
         if args.json:
             payload: dict[str, Any] = dict(report.summary())

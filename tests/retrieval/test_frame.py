@@ -97,7 +97,11 @@ def test_what_the_knowledge_does_not_cover(framer: Framer, text: str, reason: st
 
 @pytest.mark.parametrize(
     "text",
-    ["需要有几家专精特新小巨人企业？", "专精特新中小企业要多少家", "小巨人企业一家都没有，还有机会认定吗"],
+    [
+        "需要有几家专精特新小巨人企业？",
+        "专精特新中小企业要多少家",
+        "小巨人企业一家都没有，还有机会认定吗",
+    ],
 )
 def test_counting_programmes_as_an_indicator_is_covered(framer: Framer, text: str) -> None:
     assert framer.frame(text).covered

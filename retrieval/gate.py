@@ -150,20 +150,28 @@ class DomainGate:
         english_texts: Iterable[str],
         config: GateConfig,
         question_words: Iterable[str] = (),
+        counts: tuple[dict[str, int], dict[str, int]] | None = None,
     ) -> None:
+        """`counts`: `self.counts()` of an earlier gate over the same texts (start-up cache)."""
         self.tokenizer = tokenizer
         self.config = config
         # How people ask (the frame's cue words: 最晚, 截止, 多久): neutral, never foreign.
         self._question_words = frozenset(w.lower() for w in question_words)
-        self._zh = Counter(word for text in chinese_texts for word in self._zh_words(text))
+        if counts is None:
+            zh = Counter(word for text in chinese_texts for word in self._zh_words(text))
+            en = Counter(
+                self._stem(word) for text in english_texts for word in self._en_words(text)
+            )
+            counts = (dict(zh), dict(en))
+        self._zh, self._en = counts
         self._zh_total = sum(self._zh.values()) or 1
-        self._en = Counter(
-            self._stem(word) for text in english_texts for word in self._en_words(text)
-        )
         self._en_total = sum(self._en.values()) or 1
         freq, total = tokenizer.general_frequencies()
         self._freq = freq
         self._freq_total = total or 1
+
+    def counts(self) -> tuple[dict[str, int], dict[str, int]]:
+        return self._zh, self._en
 
     def _zh_words(self, text: str) -> list[str]:
         # Document numbers (119号, 〔2023〕44号) are words of the knowledge; years are not

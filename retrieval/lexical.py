@@ -37,6 +37,10 @@ UNKNOWN_WEIGHT = 0.6
 COVERAGE_SHARE = 0.5
 
 
+def segment(chunks: Sequence[Chunk], tokenizer: PolicyTokenizer) -> list[list[str]]:
+    return [tokenizer.words(chunk.text) or ["\x00"] for chunk in chunks]
+
+
 @dataclass(frozen=True)
 class LexicalResult:
     scores: np.ndarray  # normalised score per chunk, in [0, 1]
@@ -45,10 +49,18 @@ class LexicalResult:
 
 
 class LexicalIndex:
-    def __init__(self, chunks: Sequence[Chunk], tokenizer: PolicyTokenizer) -> None:
+    def __init__(
+        self,
+        chunks: Sequence[Chunk],
+        tokenizer: PolicyTokenizer,
+        corpus: Sequence[Sequence[str]] | None = None,
+    ) -> None:
+        """`corpus`: the chunks already segmented (`segment(chunks, tokenizer)`), e.g. from
+        the start-up cache."""
         self.chunks = list(chunks)
         self.tokenizer = tokenizer
-        corpus = [tokenizer.words(chunk.text) or ["\x00"] for chunk in self.chunks]
+        if corpus is None:
+            corpus = segment(self.chunks, tokenizer)
         self._token_sets = [frozenset(tokens) for tokens in corpus]
         n = len(corpus)
         df: Counter[str] = Counter()

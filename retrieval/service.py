@@ -19,6 +19,7 @@ from knowledge.kb import KnowledgeBase, default_knowledge_base
 from knowledge.lexicon import Lexicon
 from knowledge.refs import article_ref, parse_measures_ref
 from retrieval.answer import Answer, Citation
+from retrieval.cache import cache_key, cached
 from retrieval.chunks import Chunk, Target, Unit, build_chunks, chunks_digest, units_from_documents
 from retrieval.compose import Composer, missing_answer, refusal
 from retrieval.config import FusionConfig, RetrievalConfig
@@ -28,7 +29,7 @@ from retrieval.frame import Frame, Framer
 from retrieval.fusion import Hit, dense_weight, fuse, in_scope
 from retrieval.gate import DomainGate
 from retrieval.honest import honest_answer
-from retrieval.lexical import LexicalIndex
+from retrieval.lexical import LexicalIndex, segment
 from retrieval.respond import Responder, merge, split_parts, with_sources
 from retrieval.text import (
     PolicyTokenizer,
@@ -83,7 +84,17 @@ class Answerer:
         self.faq = check_citations(faq, known, faq_path)
         self.chunks = build_chunks(self.units, self.faq)
         self.chunk_digest = chunks_digest(self.chunks)
-        self.lexical = LexicalIndex(self.chunks, tokenizer)
+        cache_dir = self.config.index_dir if self.config.startup_cache else None
+        lexicon_key = str(tokenizer.lexicon.source.stat().st_mtime_ns) + str(
+            tokenizer.lexicon.source
+        )
+        corpus = cached(
+            cache_dir,
+            "lexical",
+            cache_key([c.text for c in self.chunks], lexicon_key),
+            lambda: segment(self.chunks, tokenizer),
+        )
+        self.lexical = LexicalIndex(self.chunks, tokenizer, corpus)
         self.dense: DenseIndex | None = dense(self.chunks) if dense else None
         self._english = {
             Target(e.cite.doc, e.cite.ref, e.cite.item).key: e.en for e in self.faq if e.en
@@ -110,7 +121,15 @@ class Answerer:
         chinese += [q for e in self.faq for q in e.questions if not q.isascii()]
         chinese += [*tokenizer.lexicon.words, *(k for k, _ in tokenizer.lexicon.synonyms)]
         cues = [c for group in self.framer.vocab.intents.values() for c in group]
-        self.gate = DomainGate(tokenizer, chinese, english, self.config.gate, cues)
+        gate_counts = cached(
+            cache_dir,
+            "gate",
+            cache_key(chinese, english, lexicon_key),
+            lambda: DomainGate(tokenizer, chinese, english, self.config.gate).counts(),
+        )
+        self.gate = DomainGate(
+            tokenizer, chinese, english, self.config.gate, cues, counts=tuple(gate_counts)
+        )
         self._lock = threading.Lock()
         self._preparing: threading.Thread | None = None
 

@@ -117,7 +117,15 @@ class Answerers:
                     message, ok = _single_output(indicator, float(value), lang)
                 else:
                     message = check.message
-                    ok = {"pass": True, "info": True, "fail": False}.get(check.status)
+                    ok = {"pass": True, "info": True, "warn": True, "fail": False}.get(
+                        check.status
+                    )
+                    if check.status == "warn":
+                        message += (
+                            " (a soft limit: exceeding it is flagged, not failed)"
+                            if lang == "en"
+                            else "（“一般不超过”是软性要求：超出会提示，不直接判为不合格）"
+                        )
                 verdicts.append(ok)
                 lines.append(f"- {message}")
                 ref = self._dimension_of(edition, indicator_id)

@@ -182,6 +182,9 @@ def read_figures(text: str, cues: Mapping[str, Sequence[str]]) -> list[Figure]:
                 and _SERIES_GAP.match(text[series[-1].end : raws[index + len(series)].start])
             ):
                 series.append(raws[index + len(series)])
+            labelled = _labelled_series(text, raws)
+            if labelled is not None and len(series) < 3:
+                series = labelled
             whole = text.lower()
             if any(cue in whole for cue in cues.get("output_value_yi", ())):
                 value: Any = (
@@ -205,6 +208,32 @@ def read_figures(text: str, cues: Mapping[str, Sequence[str]]) -> list[Figure]:
         index += 1
     figures += _zero_counts(text, cues, {f.indicator for f in figures})
     return figures
+
+
+# Which year a figure belongs to, oldest first ("大前年43亿，前年47亿，去年52亿").
+_RELATIVE_YEARS = {"大前年": 0, "前年": 1, "去年": 2, "上年": 2, "今年": 3}
+_YEAR_LABEL = re.compile(r"(大前年|前年|去年|上年|今年|20\d\d年?)\D{0,6}$")
+
+
+def _labelled_series(text: str, raws: Sequence[_Raw]) -> list[_Raw] | None:
+    """Exactly three money figures, each after its own year label: the three-year series,
+    put in order oldest first."""
+    money = [raw for raw in raws if raw.kind == "money"]
+    if len(money) != 3:
+        return None
+    keyed: list[tuple[int, _Raw]] = []
+    previous = 0
+    for raw in money:
+        label = _YEAR_LABEL.search(text[previous : raw.start])
+        previous = raw.end
+        if label is None:
+            return None
+        word = label.group(1)
+        order = _RELATIVE_YEARS.get(word)
+        keyed.append((order if order is not None else int(word[:4]), raw))
+    if len({key for key, _ in keyed}) != 3:
+        return None
+    return [raw for _, raw in sorted(keyed, key=lambda pair: pair[0])]
 
 
 def _zero_counts(text: str, cues: Mapping[str, Sequence[str]], seen: set[str]) -> list[Figure]:

@@ -141,8 +141,8 @@ class Answerers:
                     )
             for check in checks.values():
                 if check.derived and check.id not in frame.indicators and not single_output:
-                    lines.append(f"- {check.message}")
-                    verdicts.append({"pass": True, "fail": False}.get(check.status))
+                    # Worked out, not asked: shown for information, not part of the verdict.
+                    lines.append(("- Also: " if lang == "en" else "- 另：") + check.message)
             either = _either_or_note(edition, frame.indicators, lang)
             if either:
                 lines.append(either)
@@ -154,6 +154,7 @@ class Answerers:
             "可用 /assess 做完整自评。"
         )
         lines.append(rest)
+        soft = any("soft limit" in line or "软性要求" in line for line in lines)
         if False in verdicts:
             lead = "no, not on every figure." if lang == "en" else "不够，有指标未达标（见下）。"
         elif None in verdicts:
@@ -161,6 +162,12 @@ class Answerers:
                 "not decided yet: another figure decides (see below)."
                 if lang == "en"
                 else "还不能确定，取决于下面尚未给出的指标。"
+            )
+        elif soft:
+            lead = (
+                "no hard requirement missed; a soft limit is exceeded (see below)."
+                if lang == "en"
+                else "不会直接判为不合格：没有硬性指标未达标，但超出了软性要求（见下）。"
             )
         else:
             lead = "yes, for the figures given." if lang == "en" else "就你给出的数字，达标。"

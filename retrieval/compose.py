@@ -313,10 +313,11 @@ class Composer:
         english_leads: dict[str, str],
         *,
         whole: bool = False,
+        extra_intents: Sequence[str] = (),
     ) -> tuple[str, list[Citation]]:
         """`whole`: quote units whole (up to DIVISION_TEXT_CHARS), e.g. a criteria dimension
         asked for its requirements."""
-        intents = detect_intents(question)
+        intents = [*extra_intents, *detect_intents(question)]
         if _CONSEQUENCE.search(question):
             intents = []  # "……会怎样": no figure of the quote answers that
         division = whole or any(word in question.lower() for word in _DIVISION_WORDS)
@@ -341,6 +342,10 @@ class Composer:
             facts = key_facts(top.quote, ["deadline"], years) or key_facts(
                 top_unit.text, ["deadline"], years
             )
+        if not facts and "who" in extra_intents:
+            # "Who applies": the unit's first party is its subject (申报主体是县级……), not the
+            # party a later sentence sends things to.
+            facts = key_facts(top_unit.text, ["who"], years)[:1]
         if not facts:
             facts = key_facts(top.quote, intents, years) or key_facts(
                 top_unit.text, intents, years

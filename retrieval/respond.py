@@ -24,7 +24,7 @@ _LIST_OF_CULTIVATION = re.compile(r"培育|第六条|article 6|cultivation")
 # Yes/no leads from what the knowledge states about a matter (not from phrasings): the gate's
 # disqualifying conditions, the three-year term, the county-level applicant, one county.
 _INCIDENT = re.compile(
-    r"事故|偷税|漏税|偷漏税|违法|失信|安全事件|数据安全|网络安全|incident|tax evasion"
+    r"事故|偷税|漏税|偷漏税|违法|失信|处罚|罚款|安全事件|数据安全|网络安全|incident|tax evasion"
 )
 _PERMANENT = re.compile(r"终身|永久|一直有效|永远|自动续|自动延|permanent|forever|automatic")
 _COMPANY_ITSELF = re.compile(
@@ -95,7 +95,11 @@ class Responder:
             part = a.rounds(frame, lang)
             if part is not None:
                 return part
-        elif _ROUND_WORDS.search(frame.question) and frame.has("quota", "deadline", "count"):
+        elif (
+            _ROUND_WORDS.search(frame.question)
+            and frame.has("quota", "deadline", "count")
+            and "县" not in frame.question  # a county's date is its province's, not MIIT's
+        ):
             return a.all_rounds(frame, lang)
         if frame.has("threshold", "comparison", "eligibility_check"):
             return a.thresholds(frame, lang)
@@ -155,8 +159,12 @@ class Responder:
         key = unit.target.key
         no = "No." if lang == "en" else "不能。"
         if ("gate" in key or "revocation" in key) and _INCIDENT.search(q):
+            verdict = "会影响" if "影响" in q else "不能"
             return (
-                no if lang == "en" else "不能。按基本条件，近三年有此类事故或问题即不具备认定资格。"
+                ("Yes, it does." if "affect" in q else no)
+                if lang == "en"
+                else f"{verdict}。按基本条件，近三年集群内企业有较大及以上事故或偷漏税、违法违规、"
+                "严重失信等重大问题的，不具备认定资格。"
             )
         if _CROSS_COUNTY.search(q) and ("gate" in key or "第二条" in key):
             return no if lang == "en" else "不能。集群须定位在一个县级行政区划范围内。"

@@ -403,8 +403,9 @@ class Answerer:
             return sum(self.lexical.idf(t) or 0.0 for t in words & query_tokens)
 
         whole = top_unit.doc_kind == "criteria" and frame.has("threshold", "list")
+        extra = ["who"] if frame.has("who_applies") else []  # lead with the party
         body, citations = Composer(score_sentence).compose(
-            text, lang, ranked, self._english, whole=whole
+            text, lang, ranked, self._english, whole=whole, extra_intents=extra
         )
         if frame.yesno:
             lead = self.responder.yesno_lead(frame, top_unit, lang)

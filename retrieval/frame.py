@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from knowledge.criteria import CriteriaEdition, list_editions
@@ -98,24 +99,34 @@ class Frame:
 
 
 def _has_any(text: str, words: Sequence[str]) -> list[str]:
-    found: list[str] = []
+    """The cue words of `words` found in (lower-cased) `text`, in the list's order."""
+    plain, patterns = _matchers(tuple(words))
+    found = [word for word in plain if word in text]
+    found += [word for word, pattern in patterns if pattern.search(text)]
+    return found
+
+
+@lru_cache(maxsize=256)
+def _matchers(
+    words: tuple[str, ...],
+) -> tuple[tuple[str, ...], tuple[tuple[str, re.Pattern[str]], ...]]:
+    """Compiled once per cue list: plain substrings, and patterns for English words (whole
+    words; longer ones with their endings, "recommend" in "recommendations") and gap cues
+    ("帮…写": the parts in order, a few characters apart)."""
+    plain: list[str] = []
+    patterns: list[tuple[str, re.Pattern[str]]] = []
     for word in words:
         if not word:
             continue
-        if "…" in word:  # "帮…写": the parts in order, a few characters apart
+        if "…" in word:
             parts = [re.escape(part) for part in word.split("…")]
-            if re.search(".{0,6}".join(parts), text):
-                found.append(word)
-            continue
-        if word.isascii() and word[0].isalpha():
-            # English cues match whole words, longer ones with their endings too
-            # ("recommend" in "recommendations").
+            patterns.append((word, re.compile(".{0,6}".join(parts))))
+        elif word.isascii() and word[0].isalpha():
             tail = "" if len(word) >= 5 else "(?![a-z])"
-            if re.search(rf"(?<![a-z]){re.escape(word)}{tail}", text):
-                found.append(word)
-        elif word in text:
-            found.append(word)
-    return found
+            patterns.append((word, re.compile(rf"(?<![a-z]){re.escape(word)}{tail}")))
+        else:
+            plain.append(word)
+    return tuple(plain), tuple(patterns)
 
 
 class Framer:

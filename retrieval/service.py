@@ -385,7 +385,7 @@ class Answerer:
         chosen = [hits[0]] + [
             hit
             for hit in hits[1:]
-            if hit.score >= max(cfg.related_floor * self.threshold, cfg.related_ratio * top)
+            if hit.score >= max(cfg.related_min_score, cfg.related_ratio * top)
         ]
         chosen = chosen[: cfg.max_citations]
         ranked = [(self._units[hit.key], hit.score) for hit in chosen]

@@ -35,12 +35,16 @@ COLLECTION_PREFIX = "smebot-"
 BATCH_SIZE = 32
 MANIFEST_NAME = "smebot-index.json"
 
-# Never reach a model hub or a telemetry endpoint at run time.
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
-os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def _offline() -> None:
+    """Never reach a model hub or a telemetry endpoint: set before the libraries that read
+    these load (called where they are imported, not at this module's import)."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
 def resolve_model(name: str) -> str:
@@ -56,6 +60,7 @@ def resolve_model(name: str) -> str:
 
 def load_embeddings(name: str) -> Embeddings:
     """A HuggingFaceEmbeddings for `name`, normalised (cosine = dot product), on CPU."""
+    _offline()
     import torch
     import transformers
     from langchain_huggingface import HuggingFaceEmbeddings
@@ -112,6 +117,7 @@ class DenseMatch:
 
 
 def _chroma_client(persist_dir: Path | None, host: str | None, port: int) -> Any:
+    _offline()
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 

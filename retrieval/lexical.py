@@ -22,19 +22,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from retrieval.chunks import Chunk
+from retrieval.config import LexicalConfig
 from retrieval.text import PolicyTokenizer, QueryTerms
 
-K1 = 1.2
-B = 0.75
-# Weight of a question word the corpus has never seen, as a share of the highest idf. Unknown
-# words are what out-of-scope questions are made of, but many are harmless filler ("承担",
-# "类型"), so they count somewhat less than the rarest known word.
-UNKNOWN_WEIGHT = 0.6
-# The score blends BM25 (which rewards repetition and short chunks) with plain coverage (which
-# share of the question's idf mass the chunk contains): coverage is the steadier signal for the
-# refusal gate, BM25 the better ranker among close candidates. 0.5: best hit@1 with the
-# refusal recall held on the old set (0.3 and 0.7 each lost 2 hit@1 questions there).
-COVERAGE_SHARE = 0.5
+_DEFAULT = LexicalConfig()
 
 
 def segment(chunks: Sequence[Chunk], tokenizer: PolicyTokenizer) -> list[list[str]]:
@@ -54,11 +45,13 @@ class LexicalIndex:
         chunks: Sequence[Chunk],
         tokenizer: PolicyTokenizer,
         corpus: Sequence[Sequence[str]] | None = None,
+        config: LexicalConfig = _DEFAULT,
     ) -> None:
         """`corpus`: the chunks already segmented (`segment(chunks, tokenizer)`), e.g. from
         the start-up cache."""
         self.chunks = list(chunks)
         self.tokenizer = tokenizer
+        self.config = config
         if corpus is None:
             corpus = segment(self.chunks, tokenizer)
         self._token_sets = [frozenset(tokens) for tokens in corpus]
@@ -72,7 +65,7 @@ class LexicalIndex:
         average = sum(len(tokens) for tokens in corpus) / max(n, 1)
         self._postings: dict[str, list[tuple[int, float]]] = {}
         for index, tokens in enumerate(corpus):
-            norm = K1 * (1 - B + B * len(tokens) / average)
+            norm = config.k1 * (1 - config.b + config.b * len(tokens) / average)
             for token, tf in Counter(tokens).items():
                 self._postings.setdefault(token, []).append((index, tf / (tf + norm)))
 
@@ -98,7 +91,7 @@ class LexicalIndex:
         # expansion; expansion words the corpus lacks are just unhelpful hints.
         mass = sum(self._idf[t] for t in known)
         mass += sum(
-            UNKNOWN_WEIGHT * self.max_idf
+            self.config.unknown_weight * self.max_idf
             for t in terms.own
             if t not in self._idf and t not in terms.excused
         )
@@ -112,5 +105,6 @@ class LexicalIndex:
             dtype=np.float64,
             count=len(self._token_sets),
         ) / mass
-        scores = (1.0 - COVERAGE_SHARE) * bm25 + COVERAGE_SHARE * np.clip(coverage, 0.0, 1.0)
+        share = self.config.coverage_share
+        scores = (1.0 - share) * bm25 + share * np.clip(coverage, 0.0, 1.0)
         return LexicalResult(scores, len(known), terms)

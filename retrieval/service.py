@@ -94,7 +94,7 @@ class Answerer:
             cache_key([c.text for c in self.chunks], lexicon_key),
             lambda: segment(self.chunks, tokenizer),
         )
-        self.lexical = LexicalIndex(self.chunks, tokenizer, corpus)
+        self.lexical = LexicalIndex(self.chunks, tokenizer, corpus, self.config.lexical)
         self.dense: DenseIndex | None = dense(self.chunks) if dense else None
         self._english = {
             Target(e.cite.doc, e.cite.ref, e.cite.item).key: e.en for e in self.faq if e.en

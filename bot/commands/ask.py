@@ -71,15 +71,20 @@ def _stdout_to_stderr() -> Iterator[TextIO]:
         yield real
 
 
-def _build(*, progress: bool = False, force: bool = False, warm_up: bool = False) -> Answerer:
+def _build(
+    *, progress: bool = False, force: bool = False, warm_up: bool = False, one_shot: bool = False
+) -> Answerer:
     from bot.settings import Settings
     from knowledge.errors import KnowledgeDataError
     from retrieval.service import build_answerer
 
+    config = Settings().retrieval
+    if one_shot:
+        # One question, then exit: "lazy" would never use the model for it, only start loading
+        # it in the background (torch, ~11 s of CPU) while the answer is being made.
+        config = config.model_copy(update={"dense_mode": "off"})
     try:
-        return build_answerer(
-            Settings().retrieval, progress=progress, force_rebuild=force, warm_up=warm_up
-        )
+        return build_answerer(config, progress=progress, force_rebuild=force, warm_up=warm_up)
     except KnowledgeDataError as exc:
         raise CliError(f"知识库数据有误：{exc}") from exc
 
@@ -121,7 +126,7 @@ def _ask(args: argparse.Namespace) -> int:
     # model in the background for the questions after the first.
     needs_model = len(questions) > 1 and any(latin_share(q) > 0 for q in questions)
     with _stdout_to_stderr() as out:
-        answerer = _build(warm_up=needs_model)
+        answerer = _build(warm_up=needs_model, one_shot=len(questions) == 1)
         for question in questions:
             answer = answerer.ask(question, lang=args.lang)
             if args.json:

@@ -90,20 +90,20 @@ class Baseline:
         return Answer(question, True, f"依据{located.label}：“{text}”", [citation], 1.0)
 
 
-def _build(role: str, data_dir: Path, *, one_shot: bool = False) -> Any:
+def _build(role: str, data_dir: Path) -> Any:
     if role == "baseline":
         return Baseline()
     from retrieval.config import RetrievalConfig
     from retrieval.service import build_answerer
 
-    # One-shot, as `smebot ask "…"` runs: the model is never loaded for a single question.
-    mode = "off" if one_shot else "lazy"
-    return build_answerer(RetrievalConfig.for_data_dir(data_dir, dense_mode=mode))
+    # As `smebot ask "…"` and `smebot eval` run: no embedding model (the running bot adds it
+    # for English once loaded in the background), so every run judges the same answers.
+    return build_answerer(RetrievalConfig.for_data_dir(data_dir, dense_mode="off"))
 
 
 def _cold(role: str, data_dir: Path, question: str) -> None:
     """Run in a fresh process: time from interpreter start to the first answer."""
-    system = _build(role, data_dir, one_shot=True)
+    system = _build(role, data_dir)
     answer = system.ask(question)
     elapsed = time.perf_counter() - _T0
     print(json.dumps({"cold_s": elapsed, "rss_mb": _peak_rss_mb(), "in_scope": answer.in_scope}))

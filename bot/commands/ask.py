@@ -164,7 +164,9 @@ def _eval(args: argparse.Namespace) -> int:
     except KnowledgeDataError as exc:
         raise CliError(f"评测问题集有误：{exc}") from exc
     with _stdout_to_stderr() as out:
-        answerer = _build()
+        # Without the model, as a one-shot `smebot ask` answers: every run judges the same
+        # answers (the lazy model would join mid-run, whenever torch finished loading).
+        answerer = _build(one_shot=True)
         report = run(answerer.ask, splits)
         if args.json:
             payload: dict[str, Any] = {"rows": report.rows()}

@@ -8,6 +8,7 @@ change). `Answerer.ask` is safe to call from several threads (handlers use `asyn
 
 from __future__ import annotations
 
+import atexit
 import logging
 import re
 import threading
@@ -47,6 +48,8 @@ __all__ = ["Answer", "Answerer", "Citation", "Hit", "RetrievalConfig", "build_an
 log = logging.getLogger(__name__)
 
 _SECONDARY_KINDS = frozenset({"facts"})
+# How long a process that is stopping waits for a model warm-up still under way (seconds).
+WARM_UP_EXIT_WAIT_S = 120.0
 _REF_IN_TEXT = re.compile(
     r"第[零〇一二两三四五六七八九十百\d]{1,4}条(?:第?[（(]?[一二三四五六七八九十\d][）)]?项?)?"
 )
@@ -144,6 +147,10 @@ class Answerer:
                     target=self._prepare_dense, name="smebot-model-warm-up", daemon=True
                 )
                 self._preparing.start()
+                # Python 3.11 ends a daemon thread at exit with pthread_exit, which aborts the
+                # process ("FATAL: exception not rethrown") if the thread is inside torch's C++
+                # (importing or loading the model): a stop during warm-up waits for it instead.
+                atexit.register(self._preparing.join, WARM_UP_EXIT_WAIT_S)
             return self._preparing
 
     def _prepare_dense(self) -> None:

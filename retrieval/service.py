@@ -157,8 +157,10 @@ class Answerer:
         assert self.dense is not None
         try:
             self.dense.prepare()
-        except Exception:  # a broken model must not take the bot down: lexical still answers
-            log.exception("the dense index could not be prepared; answering without it")
+        except Exception as exc:  # a broken model must not take the bot down: lexical answers
+            # One line, no traceback: the common case is a stop during the warm-up, when the
+            # libraries can no longer start threads ("cannot schedule … after shutdown").
+            log.warning("the dense index could not be prepared (%s); answering without it", exc)
 
     # -- ranking -----------------------------------------------------------------------------
 

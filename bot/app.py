@@ -123,7 +123,7 @@ def build_services(
 
         # warm_up: the model loads in the background so the first English question of a
         # long-running bot does not wait for torch; Chinese questions never need it.
-        answerer = build_answerer(settings, warm_up=True)
+        answerer = build_answerer(settings.retrieval, warm_up=True)
     # One sender for the process: its rate limits only work if everybody shares it. The reminder
     # scheduler sends through it too.
     sender = Sender.from_settings(settings)

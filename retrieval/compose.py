@@ -64,6 +64,8 @@ _INTENT_WORDS: dict[str, tuple[str, ...]] = {
     "count": ("几个", "多少个", "几家", "名额", "多少家", "数量", "how many", "quota", "number of"),
     "who": ("谁", "哪个部门", "哪级", "哪一级", "主体", "负责", "who", "which authority"),
 }
+# A question about consequences ("不申请复核会怎样") is not answered by a number in the quote.
+_CONSEQUENCE = re.compile(r"会怎样|会怎么样|怎么办|后果|what happens", re.IGNORECASE)
 _WHO_EN = {
     "工业和信息化部": "MIIT (the Ministry of Industry and Information Technology)",
     "省级中小企业主管部门": "the provincial SME authority",
@@ -309,9 +311,16 @@ class Composer:
         lang: str,
         ranked: Sequence[tuple[Unit, float]],
         english_leads: dict[str, str],
+        *,
+        whole: bool = False,
+        extra_intents: Sequence[str] = (),
     ) -> tuple[str, list[Citation]]:
-        intents = detect_intents(question)
-        division = any(word in question.lower() for word in _DIVISION_WORDS)
+        """`whole`: quote units whole (up to DIVISION_TEXT_CHARS), e.g. a criteria dimension
+        asked for its requirements."""
+        intents = [*extra_intents, *detect_intents(question)]
+        if _CONSEQUENCE.search(question):
+            intents = []  # "……会怎样": no figure of the quote answers that
+        division = whole or any(word in question.lower() for word in _DIVISION_WORDS)
         citations: list[Citation] = []
         for unit, _score in ranked:
             citations.append(
@@ -333,6 +342,10 @@ class Composer:
             facts = key_facts(top.quote, ["deadline"], years) or key_facts(
                 top_unit.text, ["deadline"], years
             )
+        if not facts and "who" in extra_intents:
+            # "Who applies": the unit's first party is its subject (申报主体是县级……), not the
+            # party a later sentence sends things to.
+            facts = key_facts(top_unit.text, ["who"], years)[:1]
         if not facts:
             facts = key_facts(top.quote, intents, years) or key_facts(
                 top_unit.text, intents, years

@@ -127,7 +127,7 @@ def render_article(kb: KnowledgeBase, citation: StoredCitation, lang: str) -> li
     label = getattr(article, "label", None) or citation.label
     lines.append(bold(label) + (" " + escape(heading) if heading else ""))
     head = "\n".join(lines)
-    body = split_plain(article.text)
+    body = split_plain(kb.full_text(citation.doc, citation.ref, citation.item))
     if body and utf16_len(head) + 2 + utf16_len(body[0]) <= MESSAGE_LIMIT:
         return [head + "\n\n" + body[0], *body[1:]]
     return [head, *body]

@@ -10,41 +10,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import delete as sa_delete
-from sqlmodel import Session, SQLModel, col
-
-import bot.models  # noqa: F401  (assessment tables, until their slice owns them)
 import handlers.ask.models
+import handlers.assess.models
 import handlers.reminders.models  # noqa: F401
 import infra.fsm
 import infra.users  # noqa: F401
-from bot.models.assessments import AssessmentRecord
 from handlers.ask import forget_user as forget_asked
+from handlers.assess import forget_user as forget_assessments
 from handlers.reminders import forget_user as forget_reminders
 from handlers.reminders import schema as reminders_schema
 from infra.db import Database
-from infra.users import Forgetter
-
-
-def _forget_rows(*tables: type[SQLModel]) -> Forgetter:
-    """A stand-in `forget_user` for a feature that has none yet: deletes its rows by `user_id`;
-    rows hanging off them (deliveries, answers) go through their ON DELETE CASCADE keys."""
-
-    def forget(session: Session, *, user_id: int) -> int:
-        deleted = 0
-        for table in tables:
-            result = session.execute(sa_delete(table).where(col(table.user_id) == user_id))
-            deleted += result.rowcount or 0
-        return deleted
-
-    return forget
-
 
 # Order: no constraint between features (each deletes only its own rows; the user row goes last).
 FORGETTERS: tuple[Callable[..., int], ...] = (
     forget_asked,
-    # TODO(assess helper): replace with handlers.assess's forget_user when the slice lands.
-    _forget_rows(AssessmentRecord),
+    forget_assessments,
     forget_reminders,
 )
 

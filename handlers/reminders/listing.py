@@ -13,6 +13,7 @@ from infra.callbacks import callback_chat_id
 from infra.clock import Clock
 from infra.db import Database
 from infra.i18n import t
+from infra.rendering import split_html
 from infra.settings import Settings
 
 router = Router(name="reminders.listing")
@@ -36,8 +37,12 @@ async def on_reminders(
                       today, lang)
         for sub in subs
     ]
-    await message.answer("\n\n".join(parts),
-                         reply_markup=views.list_keyboard(subs, owner, lang))
+    # Many operator deadlines can make the list longer than one message: send it in parts,
+    # the buttons under the last one.
+    *head, last = split_html("\n\n".join(parts))
+    for chunk in head:
+        await message.answer(chunk)
+    await message.answer(last, reply_markup=views.list_keyboard(subs, owner, lang))
 
 
 @router.callback_query(SubCb.filter(F.action == "cancel"))

@@ -25,7 +25,8 @@ async def on_reminders(
 ) -> None:
     assert message.from_user is not None  # commands always come from a user
     owner = message.from_user.id
-    subs = service.subscriptions_of(db, owner)
+    subs = service.subscriptions_of(db, owner, chat_id=message.chat.id,
+                                    private=message.chat.type == "private")
     if not subs:
         await message.answer(t("reminders.list.empty", lang))
         return
@@ -67,9 +68,12 @@ async def on_export(
 ) -> None:
     today = service.today(clock, settings)
     custom = service.custom_deadlines(db, today)
+    chat_id = callback_chat_id(query)
+    private = query.message is None or query.message.chat.type == "private"
+    subs = service.subscriptions_of(db, query.from_user.id, chat_id=chat_id, private=private)
     entries = [
         CalendarEntry(int(sub.id or 0), sub.cluster_name, deadline, tuple(sub.lead_list))
-        for sub in service.subscriptions_of(db, query.from_user.id)
+        for sub in subs
         for deadline in service.upcoming(sub.batch_year, sub.kind_list, today, custom)
     ]
     if not entries:
@@ -79,7 +83,7 @@ async def on_export(
     data = build_ics(entries, now=clock(), reminder_hour=settings.reminder_hour, lang=lang,
                      timezone=settings.timezone)
     await bot.send_document(
-        callback_chat_id(query),
+        chat_id,
         BufferedInputFile(data, filename=ics_filename(today)),
         caption=t("reminders.export.caption", lang, count=len(entries)),
     )

@@ -77,3 +77,13 @@ async def test_a_sticker_mid_setup_gets_a_hint_and_keeps_the_flow(
     assert "/cancel" in hint.text
     years = await h.reply(OWNER, "H县集群", "第 2 步")  # the set-up is where it was
     assert "H县集群" in years.text
+
+
+async def test_reminders_in_a_group_list_only_that_groups(make_harness: HarnessFactory) -> None:
+    h = await make_harness(smebot_now=NOW)
+    await h.reply(OWNER, "/subscribe 2023", "已订阅")  # private
+    await in_group(h, OWNER, "/subscribe 2022", "已订阅")
+    listing = await in_group(h, OWNER, "/reminders", "您的提醒")
+    assert "2022 年批次" in listing.text and "2023 年批次" not in listing.text
+    private = await h.reply(OWNER, "/reminders", "您的提醒")
+    assert "2022 年批次" in private.text and "2023 年批次" in private.text

@@ -59,6 +59,7 @@ def run_command(args: argparse.Namespace) -> int:
     from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
 
     from bot.app import build_services
+    from bot.channels.webhook import WebhookSetupError
 
     services = build_services(settings)
     try:
@@ -70,6 +71,8 @@ def run_command(args: argparse.Namespace) -> int:
             from bot.channels.polling import run_polling
 
             asyncio.run(run_polling(services))
+    except WebhookSetupError as exc:
+        raise CliError(str(exc)) from exc
     except TelegramUnauthorizedError as exc:
         raise CliError("Telegram rejected TELEGRAM_BOT_TOKEN (401 Unauthorized)") from exc
     except TelegramNetworkError as exc:

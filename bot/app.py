@@ -6,7 +6,8 @@
     await dp.start_polling(bot)
 
 Handlers receive the services as workflow data (see docs/ARCHITECTURE.md): `settings`, `db`,
-`clock`, `kb`, `answerer`, `forgetters` (bot.schema.FORGETTERS), `sender` (infra.sender.Sender).
+`clock`, `kb`, `answerer`, `forgetters` (bot.schema.FORGETTERS), `sender` (infra.sender.Sender),
+`admin_backend` (bot.admin_backend.RemindersAdminBackend, what /admin shows and changes).
 The dispatcher's startup hook creates the tables, publishes the command menu (zh + en) and
 starts the reminder scheduler; its shutdown hook waits for in-flight updates, then stops the
 scheduler — aiogram closes the bot session after that.
@@ -22,6 +23,7 @@ from aiogram import Bot, Dispatcher
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.types import BotCommand, BotCommandScopeDefault
 
+from bot.admin_backend import RemindersAdminBackend
 from bot.routers import build_root_router
 from bot.schema import FORGETTERS, prepare_database
 from handlers.reminders.scheduler import ReminderScheduler
@@ -94,6 +96,7 @@ class Services:
             "kb": self.kb,
             "answerer": self.answerer,
             "forgetters": FORGETTERS,
+            "admin_backend": RemindersAdminBackend(),
         }
         if self.sender is not None:
             data["sender"] = self.sender

@@ -1,8 +1,9 @@
 """The admin slice: /admin for operators (ADMIN_IDS): counts and operator deadlines.
 
 `router` holds the admin-only handlers behind one router-level `IsAdmin` filter, then the
-refusal everyone else gets. It reads and writes through the reminders slice's repository (the
-only feature it administers today).
+refusal everyone else gets. It reads and writes through an `AdminBackend` (backend.py) the
+composition root hands over as workflow data `admin_backend` (bot/admin_backend.py implements
+it on the reminders repository): slices never import each other.
 """
 
 from __future__ import annotations

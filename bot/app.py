@@ -6,8 +6,7 @@
     await dp.start_polling(bot)
 
 Handlers receive the services as workflow data (see docs/ARCHITECTURE.md): `settings`, `db`,
-`clock`, `kb`, `answerer`, `forgetters` (bot.schema.FORGETTERS), `sender` (infra.sender.Sender),
-`admin_backend` (bot.admin_backend.RemindersAdminBackend, what /admin shows and changes).
+`clock`, `kb`, `answerer`, `forgetters` (bot.schema.FORGETTERS), `sender` (infra.sender.Sender).
 The dispatcher's startup hook creates the tables, publishes the command menu (zh + en) and
 starts the reminder scheduler; its shutdown hook waits for in-flight updates, then stops the
 scheduler — aiogram closes the bot session after that.
@@ -23,7 +22,6 @@ from aiogram import Bot, Dispatcher
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.types import BotCommand, BotCommandScopeDefault
 
-from bot.admin_backend import RemindersAdminBackend
 from bot.routers import build_root_router
 from bot.schema import FORGETTERS, prepare_database
 from handlers.reminders.scheduler import ReminderScheduler
@@ -87,6 +85,9 @@ class Services:
     answerer: Answerer
     scheduler: ReminderScheduler
     sender: Sender | None = None
+    # Set when several channels run in one process (bot.channels.runner): a Bot whose session
+    # routes each call to the chat's own channel. The scheduler sends reminders through it.
+    outbound_bot: Bot | None = None
 
     def workflow_data(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -96,7 +97,6 @@ class Services:
             "kb": self.kb,
             "answerer": self.answerer,
             "forgetters": FORGETTERS,
-            "admin_backend": RemindersAdminBackend(),
         }
         if self.sender is not None:
             data["sender"] = self.sender
@@ -185,7 +185,7 @@ def build_dispatcher(
                 await set_commands(bot)
             except Exception:  # a missing menu must not keep the bot from answering
                 logger.warning("could not set the command menu", exc_info=True)
-        await services.scheduler.start(bot)
+        await services.scheduler.start(services.outbound_bot or bot)
 
     async def on_shutdown() -> None:
         if not await in_flight_tracker(dp).wait_idle(SHUTDOWN_GRACE_SECONDS):

@@ -15,6 +15,7 @@ import handlers.assess.models
 import handlers.reminders.models  # noqa: F401
 import infra.fsm  # the FSM state table (registered on import)
 import infra.users  # noqa: F401
+from bot.channels.identity import forget_user as forget_identity
 from handlers.ask import forget_user as forget_asked
 from handlers.assess import forget_user as forget_assessments
 from handlers.reminders import forget_user as forget_reminders
@@ -26,6 +27,7 @@ FORGETTERS: tuple[Callable[..., int], ...] = (
     forget_asked,
     forget_assessments,
     forget_reminders,
+    forget_identity,  # the (channel, external id) -> user id row of a non-Telegram user
 )
 
 # Upgrades of databases written by earlier releases that `create_all` cannot do (it never adds

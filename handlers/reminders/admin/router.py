@@ -17,10 +17,11 @@ from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
-from handlers.admin import views
-from handlers.admin.backend import AdminBackend
-from handlers.admin.callbacks import AdminCb, AdminFlow
-from handlers.admin.filters import IsAdmin
+from handlers.reminders import repo
+from handlers.reminders.admin import views
+from handlers.reminders.admin.callbacks import AdminCb, AdminFlow
+from handlers.reminders.admin.filters import IsAdmin
+from handlers.reminders.repo.deadlines import MAX_TITLE
 from infra.callbacks import callback_chat_id
 from infra.clock import Clock, today_in
 from infra.db import Database
@@ -37,18 +38,17 @@ refusal = Router(name="admin.refusal")
 TYPED = (F.text, ~F.text.startswith("/"))
 
 
-def _panel(backend: AdminBackend, db: Database, clock: Clock, settings: Settings,
-           lang: str) -> str:
+def _panel(db: Database, clock: Clock, settings: Settings, lang: str) -> str:
     with db.session() as session:
-        counts = backend.counts(session, since=today_in(clock, settings.tz))
-    return views.panel(counts, lang)
+        stats = repo.stats(session)
+        upcoming = repo.list_custom_deadlines(session, since=today_in(clock, settings.tz))
+    return views.panel(stats, upcoming, lang)
 
 
-def _add(backend: AdminBackend, db: Database, clock: Clock, *, title: str, due: date,
-         user_id: int, lang: str) -> str:
+def _add(db: Database, clock: Clock, *, title: str, due: date, user_id: int, lang: str) -> str:
     with db.session() as session:
-        row = backend.add_deadline(session, title=title, due=due, now=clock(),
-                                   created_by=user_id)
+        row = repo.add_custom_deadline(session, title=title, due=due, now=clock(),
+                                       created_by=user_id)
     return views.added(row, lang)
 
 
@@ -63,7 +63,7 @@ async def _send_panel(bot: Bot, chat_id: int, text: str, menu: InlineKeyboardMar
 @admin_only.message(Command("admin"))
 async def on_admin(
     message: Message, command: CommandObject, state: FSMContext, bot: Bot, db: Database,
-    clock: Clock, settings: Settings, admin_backend: AdminBackend, lang: str = "zh",
+    clock: Clock, settings: Settings, lang: str = "zh",
 ) -> None:
     assert message.from_user is not None  # IsAdmin passed: there is a user
     args = (command.args or "").split(maxsplit=2)
@@ -76,22 +76,21 @@ async def on_admin(
             await message.answer(error or "")
             return
         title = " ".join(args[2].split())
-        # Refused, not cut: the operator decides how to shorten it.
-        if len(title) > admin_backend.max_title:
-            await message.answer(t("admin.add.bad_title", lang, max=admin_backend.max_title))
+        if len(title) > MAX_TITLE:  # refused, not cut: the operator decides how to shorten it
+            await message.answer(t("admin.add.bad_title", lang, max=MAX_TITLE))
             return
-        await message.answer(_add(admin_backend, db, clock, title=title, due=due,
+        await message.answer(_add(db, clock, title=title, due=due,
                                   user_id=message.from_user.id, lang=lang))
         return
     await state.clear()
-    await _send_panel(bot, message.chat.id, _panel(admin_backend, db, clock, settings, lang),
+    await _send_panel(bot, message.chat.id, _panel(db, clock, settings, lang),
                       views.menu(message.from_user.id, lang))
 
 
 @admin_only.callback_query(AdminCb.filter())
 async def on_admin_button(
     query: CallbackQuery, callback_data: AdminCb, state: FSMContext, bot: Bot, db: Database,
-    clock: Clock, settings: Settings, admin_backend: AdminBackend, lang: str = "zh",
+    clock: Clock, settings: Settings, lang: str = "zh",
 ) -> None:
     if callback_data.owner not in (0, query.from_user.id):
         # Another administrator's panel: its flow would run in the presser's state anyway,
@@ -104,16 +103,15 @@ async def on_admin_button(
         await state.set_state(AdminFlow.title)
         await bot.send_message(chat_id, t("admin.add.ask_title", lang))
     else:
-        await _send_panel(bot, chat_id, _panel(admin_backend, db, clock, settings, lang),
+        await _send_panel(bot, chat_id, _panel(db, clock, settings, lang),
                           views.menu(query.from_user.id, lang))
 
 
 @admin_only.message(StateFilter(AdminFlow.title), *TYPED)
-async def on_admin_title(message: Message, state: FSMContext, admin_backend: AdminBackend,
-                         lang: str = "zh") -> None:
+async def on_admin_title(message: Message, state: FSMContext, lang: str = "zh") -> None:
     title = " ".join((message.text or "").split())
-    if not title or len(title) > admin_backend.max_title:
-        await message.answer(t("admin.add.bad_title", lang, max=admin_backend.max_title))
+    if not title or len(title) > MAX_TITLE:
+        await message.answer(t("admin.add.bad_title", lang, max=MAX_TITLE))
         return
     await state.update_data(title=title)
     await state.set_state(AdminFlow.due)
@@ -123,7 +121,7 @@ async def on_admin_title(message: Message, state: FSMContext, admin_backend: Adm
 @admin_only.message(StateFilter(AdminFlow.due), *TYPED)
 async def on_admin_due(
     message: Message, state: FSMContext, db: Database, clock: Clock, settings: Settings,
-    admin_backend: AdminBackend, lang: str = "zh",
+    lang: str = "zh",
 ) -> None:
     assert message.from_user is not None
     due, error = views.parse_due(message.text or "", today_in(clock, settings.tz),
@@ -132,7 +130,7 @@ async def on_admin_due(
         await message.answer(error or "")
         return
     data = await state.get_data()
-    await message.answer(_add(admin_backend, db, clock, title=str(data.get("title", "")), due=due,
+    await message.answer(_add(db, clock, title=str(data.get("title", "")), due=due,
                               user_id=message.from_user.id, lang=lang))
     await state.clear()
 

@@ -2,26 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from handlers.admin.backend import PanelCounts, UpcomingDeadline
-from handlers.admin.callbacks import AdminCb
+from handlers.reminders.admin.callbacks import AdminCb
+from handlers.reminders.models import CustomDeadline
+from handlers.reminders.repo import ReminderStats
+from handlers.reminders.repo.stats import NOT_RECOGNISED_LABEL
 from infra.i18n import t
 
 
-def panel(stats: PanelCounts, lang: str) -> str:
+def panel(stats: ReminderStats, upcoming: Sequence[CustomDeadline], lang: str) -> str:
     not_recognised = t("admin.panel.not_recognised", lang)
     years = "\n".join(
-        f"  • {not_recognised if year is None else year}：{count}"
-        for year, count in sorted(stats.by_batch_year.items(),
-                                  key=lambda item: (item[0] is None, item[0] or 0))
+        f"  • {not_recognised if label == NOT_RECOGNISED_LABEL else label}：{count}"
+        for label, count in stats.by_batch_year.items()
     ) or t("admin.panel.none_lines", lang)
     deliveries = t("admin.panel.sep", lang).join(
         f"{status} {count}" for status, count in sorted(stats.deliveries.items())
     ) or t("admin.panel.none", lang)
-    custom = "\n".join(f"  • {d.due.isoformat()} {d.title}" for d in stats.upcoming) \
+    custom = "\n".join(f"  • {d.due.isoformat()} {d.title}" for d in upcoming) \
         or t("admin.panel.none_lines", lang)
     # Values are plain text (titles as the operator typed them): t() escapes them.
     return t("admin.panel", lang, active=stats.active_subscriptions,
@@ -38,7 +40,7 @@ def menu(owner: int, lang: str) -> InlineKeyboardMarkup:
     ]])
 
 
-def added(row: UpcomingDeadline, lang: str) -> str:
+def added(row: CustomDeadline, lang: str) -> str:
     return t("admin.add.done", lang, id=row.id, due=row.due.isoformat(), title=row.title)
 
 

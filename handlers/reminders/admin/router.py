@@ -22,7 +22,7 @@ from handlers.reminders.admin import views
 from handlers.reminders.admin.callbacks import AdminCb, AdminFlow
 from handlers.reminders.admin.filters import IsAdmin
 from handlers.reminders.repo.deadlines import MAX_TITLE
-from infra.callbacks import callback_chat_id
+from infra.callbacks import callback_chat_id, refuse_unless_owner
 from infra.clock import Clock, today_in
 from infra.db import Database
 from infra.i18n import t
@@ -92,10 +92,9 @@ async def on_admin_button(
     query: CallbackQuery, callback_data: AdminCb, state: FSMContext, bot: Bot, db: Database,
     clock: Clock, settings: Settings, lang: str = "zh",
 ) -> None:
-    if callback_data.owner not in (0, query.from_user.id):
-        # Another administrator's panel: its flow would run in the presser's state anyway,
-        # but a panel answers the one who opened it.
-        await query.answer(t("admin.not_yours", lang), show_alert=True)
+    # Another administrator's panel: its flow would run in the presser's state anyway, but a
+    # panel answers the one who opened it.
+    if await refuse_unless_owner(query, callback_data.owner, lang):
         return
     await query.answer()
     chat_id = callback_chat_id(query)

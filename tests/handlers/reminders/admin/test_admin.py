@@ -83,7 +83,7 @@ async def test_another_admins_panel_button_is_refused(make_harness: HarnessFacto
     await h.settle()
     answers = [str(a.get("text", "")) for q, a in h.api.callback_answers.items()
                if q not in before]
-    assert len(answers) == 1 and "另一位管理员" in answers[0]
+    assert len(answers) == 1 and "其他用户" in answers[0]
     assert h.messages(group, after=mark) == []
 
 

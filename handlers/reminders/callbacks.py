@@ -37,6 +37,5 @@ class RemindFlow(StatesGroup):
 
 
 def pressed_by_someone_else(query: CallbackQuery, callback_data: RemindCb | SubCb) -> bool:
-    """Filter: the button was shown to another user. (Buttons sent before owners were recorded
-    carry 0 and stay usable: every action checks the presser's own data anyway.)"""
-    return callback_data.owner not in (0, query.from_user.id)
+    """Filter: the button was shown to another user (or carries no owner: forged or older)."""
+    return callback_data.owner != query.from_user.id

@@ -19,6 +19,7 @@ from infra.callbacks import callback_chat_id
 from infra.clock import Clock
 from infra.db import Database
 from infra.i18n import t
+from infra.rendering import split_html
 from infra.settings import Settings
 from knowledge.deadlines import FIRST_BATCH_YEAR, BatchYearError, validate_batch_year
 
@@ -29,11 +30,16 @@ TYPED = (F.text, ~F.text.startswith("/"))  # typed text that is not a command
 
 async def _show(query: CallbackQuery, bot: Bot, text: str,
                 markup: InlineKeyboardMarkup | None = None) -> None:
-    """Replace the pressed message; a message too old to edit gets a new one instead."""
+    """Replace the pressed message; a message too old to edit gets a new one instead. A text
+    longer than one message continues in new ones, the buttons under the last part."""
+    first, *rest = split_html(text)
+    chat_id = callback_chat_id(query)
     if isinstance(query.message, Message):
-        await query.message.edit_text(text, reply_markup=markup)
+        await query.message.edit_text(first, reply_markup=None if rest else markup)
     else:
-        await bot.send_message(callback_chat_id(query), text, reply_markup=markup)
+        await bot.send_message(chat_id, first, reply_markup=None if rest else markup)
+    for index, chunk in enumerate(rest, start=1):
+        await bot.send_message(chat_id, chunk, reply_markup=markup if index == len(rest) else None)
 
 
 @router.message(Command("remind"))

@@ -13,6 +13,7 @@ from infra.callbacks import callback_chat_id
 from infra.clock import Clock
 from infra.db import Database
 from infra.i18n import t
+from infra.rendering import split_html
 from infra.settings import Settings
 
 router = Router(name="reminders.listing")
@@ -24,7 +25,8 @@ async def on_reminders(
 ) -> None:
     assert message.from_user is not None  # commands always come from a user
     owner = message.from_user.id
-    subs = service.subscriptions_of(db, owner)
+    subs = service.subscriptions_of(db, owner, chat_id=message.chat.id,
+                                    private=message.chat.type == "private")
     if not subs:
         await message.answer(t("reminders.list.empty", lang))
         return
@@ -36,8 +38,12 @@ async def on_reminders(
                       today, lang)
         for sub in subs
     ]
-    await message.answer("\n\n".join(parts),
-                         reply_markup=views.list_keyboard(subs, owner, lang))
+    # Many operator deadlines can make the list longer than one message: send it in parts,
+    # the buttons under the last one.
+    *head, last = split_html("\n\n".join(parts))
+    for chunk in head:
+        await message.answer(chunk)
+    await message.answer(last, reply_markup=views.list_keyboard(subs, owner, lang))
 
 
 @router.callback_query(SubCb.filter(F.action == "cancel"))
@@ -62,9 +68,12 @@ async def on_export(
 ) -> None:
     today = service.today(clock, settings)
     custom = service.custom_deadlines(db, today)
+    chat_id = callback_chat_id(query)
+    private = query.message is None or query.message.chat.type == "private"
+    subs = service.subscriptions_of(db, query.from_user.id, chat_id=chat_id, private=private)
     entries = [
         CalendarEntry(int(sub.id or 0), sub.cluster_name, deadline, tuple(sub.lead_list))
-        for sub in service.subscriptions_of(db, query.from_user.id)
+        for sub in subs
         for deadline in service.upcoming(sub.batch_year, sub.kind_list, today, custom)
     ]
     if not entries:
@@ -74,7 +83,7 @@ async def on_export(
     data = build_ics(entries, now=clock(), reminder_hour=settings.reminder_hour, lang=lang,
                      timezone=settings.timezone)
     await bot.send_document(
-        callback_chat_id(query),
+        chat_id,
         BufferedInputFile(data, filename=ics_filename(today)),
         caption=t("reminders.export.caption", lang, count=len(entries)),
     )

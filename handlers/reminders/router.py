@@ -7,16 +7,18 @@ from aiogram.types import CallbackQuery
 
 from handlers.reminders import flow, listing, subscribe
 from handlers.reminders.callbacks import RemindCb, SubCb, pressed_by_someone_else
-from infra.i18n import t
+from infra.callbacks import refuse_unless_owner
 
 router = Router(name="reminders")
 
 
 @router.callback_query(RemindCb.filter(), pressed_by_someone_else)
 @router.callback_query(SubCb.filter(), pressed_by_someone_else)
-async def on_someone_elses_button(query: CallbackQuery, lang: str = "zh") -> None:
+async def on_someone_elses_button(
+    query: CallbackQuery, callback_data: RemindCb | SubCb, lang: str = "zh"
+) -> None:
     """In a group every member sees every button; only the user it was shown to may press it."""
-    await query.answer(t("reminders.not_yours", lang), show_alert=True)
+    await refuse_unless_owner(query, callback_data.owner, lang)
 
 
 for _feature in (subscribe.router, flow.router, listing.router):

@@ -66,6 +66,10 @@ def save_subscription(
         )
 
 
-def subscriptions_of(db: Database, user_id: int) -> list[ReminderSubscription]:
+def subscriptions_of(db: Database, user_id: int, *, chat_id: int, private: bool
+                     ) -> list[ReminderSubscription]:
+    """What /reminders shows: in a private chat every subscription of the user; in a group
+    only this group's (the others are nobody else's business)."""
     with db.session() as session:
-        return repo.list_subscriptions(session, user_id=user_id)
+        return repo.list_subscriptions(session, user_id=user_id,
+                                       chat_id=None if private else chat_id)

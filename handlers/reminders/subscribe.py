@@ -11,6 +11,7 @@ from handlers.reminders.years import read_batch_year
 from infra.clock import Clock
 from infra.db import Database
 from infra.i18n import t
+from infra.rendering import split_html
 from infra.settings import Settings
 from knowledge.deadlines import KINDS_RECOGNISED, BatchYearError, validate_batch_year
 
@@ -62,4 +63,5 @@ async def on_subscribe(
     sub = saved.subscription
     deadlines = service.upcoming(batch_year, sub.kind_list, today,
                                  service.custom_deadlines(db, today))
-    await message.answer(views.subscribed(saved.outcome, sub, deadlines, today, lang))
+    for chunk in split_html(views.subscribed(saved.outcome, sub, deadlines, today, lang)):
+        await message.answer(chunk)  # many operator deadlines can need more than one message

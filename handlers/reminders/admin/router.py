@@ -15,17 +15,18 @@ from datetime import date
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from handlers.reminders import repo
 from handlers.reminders.admin import views
 from handlers.reminders.admin.callbacks import AdminCb, AdminFlow
 from handlers.reminders.admin.filters import IsAdmin
 from handlers.reminders.repo.deadlines import MAX_TITLE
-from infra.callbacks import callback_chat_id
+from infra.callbacks import callback_chat_id, refuse_unless_owner
 from infra.clock import Clock, today_in
 from infra.db import Database
 from infra.i18n import t
+from infra.rendering import split_html
 from infra.settings import Settings
 
 admin_only = Router(name="admin.panel")
@@ -51,10 +52,18 @@ def _add(db: Database, clock: Clock, *, title: str, due: date, user_id: int, lan
     return views.added(row, lang)
 
 
+async def _send_panel(bot: Bot, chat_id: int, text: str, menu: InlineKeyboardMarkup) -> None:
+    """The panel, in parts when many operator deadlines make it long; buttons on the last."""
+    *head, last = split_html(text)
+    for chunk in head:
+        await bot.send_message(chat_id, chunk)
+    await bot.send_message(chat_id, last, reply_markup=menu)
+
+
 @admin_only.message(Command("admin"))
 async def on_admin(
-    message: Message, command: CommandObject, state: FSMContext, db: Database, clock: Clock,
-    settings: Settings, lang: str = "zh",
+    message: Message, command: CommandObject, state: FSMContext, bot: Bot, db: Database,
+    clock: Clock, settings: Settings, lang: str = "zh",
 ) -> None:
     assert message.from_user is not None  # IsAdmin passed: there is a user
     args = (command.args or "").split(maxsplit=2)
@@ -66,12 +75,16 @@ async def on_admin(
         if due is None:
             await message.answer(error or "")
             return
-        await message.answer(_add(db, clock, title=args[2][:MAX_TITLE], due=due,
+        title = " ".join(args[2].split())
+        if len(title) > MAX_TITLE:  # refused, not cut: the operator decides how to shorten it
+            await message.answer(t("admin.add.bad_title", lang, max=MAX_TITLE))
+            return
+        await message.answer(_add(db, clock, title=title, due=due,
                                   user_id=message.from_user.id, lang=lang))
         return
     await state.clear()
-    await message.answer(_panel(db, clock, settings, lang),
-                         reply_markup=views.menu(message.from_user.id, lang))
+    await _send_panel(bot, message.chat.id, _panel(db, clock, settings, lang),
+                      views.menu(message.from_user.id, lang))
 
 
 @admin_only.callback_query(AdminCb.filter())
@@ -79,10 +92,9 @@ async def on_admin_button(
     query: CallbackQuery, callback_data: AdminCb, state: FSMContext, bot: Bot, db: Database,
     clock: Clock, settings: Settings, lang: str = "zh",
 ) -> None:
-    if callback_data.owner not in (0, query.from_user.id):
-        # Another administrator's panel: its flow would run in the presser's state anyway,
-        # but a panel answers the one who opened it.
-        await query.answer(t("admin.not_yours", lang), show_alert=True)
+    # Another administrator's panel: its flow would run in the presser's state anyway, but a
+    # panel answers the one who opened it.
+    if await refuse_unless_owner(query, callback_data.owner, lang):
         return
     await query.answer()
     chat_id = callback_chat_id(query)
@@ -90,8 +102,8 @@ async def on_admin_button(
         await state.set_state(AdminFlow.title)
         await bot.send_message(chat_id, t("admin.add.ask_title", lang))
     else:
-        await bot.send_message(chat_id, _panel(db, clock, settings, lang),
-                               reply_markup=views.menu(query.from_user.id, lang))
+        await _send_panel(bot, chat_id, _panel(db, clock, settings, lang),
+                          views.menu(query.from_user.id, lang))
 
 
 @admin_only.message(StateFilter(AdminFlow.title), *TYPED)

@@ -36,7 +36,7 @@ async def test_someone_elses_flow_buttons_are_refused(make_harness: HarnessFacto
     mark = h.api.mark()
     await h.press(OTHER, years, "2022")
     await h.settle()
-    assert any("另一位用户" in text for text in answers_since(h, before))
+    assert any("其他用户" in text for text in answers_since(h, before))
     assert not any("第 3 步" in m.text for m in h.messages(GROUP, after=mark))
     kinds = await h.click(OWNER, years, "2022", "第 3 步")  # the owner's flow goes on
     assert "2022 年批次" in kinds.text
@@ -51,7 +51,7 @@ async def test_someone_elses_cancel_button_is_refused(make_harness: HarnessFacto
     await h.press(OTHER, listing, "导出日历")
     await h.settle()
     refused = answers_since(h, before)
-    assert len(refused) == 2 and all("另一位用户" in text for text in refused)
+    assert len(refused) == 2 and all("其他用户" in text for text in refused)
     with h.db.session() as session:
         assert len(repo.list_subscriptions(session, user_id=OWNER)) == 1
 
@@ -77,3 +77,13 @@ async def test_a_sticker_mid_setup_gets_a_hint_and_keeps_the_flow(
     assert "/cancel" in hint.text
     years = await h.reply(OWNER, "H县集群", "第 2 步")  # the set-up is where it was
     assert "H县集群" in years.text
+
+
+async def test_reminders_in_a_group_list_only_that_groups(make_harness: HarnessFactory) -> None:
+    h = await make_harness(smebot_now=NOW)
+    await h.reply(OWNER, "/subscribe 2023", "已订阅")  # private
+    await in_group(h, OWNER, "/subscribe 2022", "已订阅")
+    listing = await in_group(h, OWNER, "/reminders", "您的提醒")
+    assert "2022 年批次" in listing.text and "2023 年批次" not in listing.text
+    private = await h.reply(OWNER, "/reminders", "您的提醒")
+    assert "2022 年批次" in private.text and "2023 年批次" in private.text

@@ -198,6 +198,13 @@ def test_tables_and_claim_compile_for_postgresql() -> None:
         assert "BIGINT" in ddl and "TIMESTAMP WITH TIME ZONE" in ddl
     ddl = str(CreateTable(ReminderDelivery.__table__).compile(dialect=dialect))  # type: ignore[attr-defined]
     assert "UNIQUE (subscription_id, deadline_key, lead_days)" in ddl
+    from sqlalchemy.schema import CreateIndex
+
+    from handlers.reminders.models import ONE_SUBSCRIPTION_PER_BATCH
+
+    assert str(CreateIndex(ONE_SUBSCRIPTION_PER_BATCH).compile(dialect=dialect)) == (
+        "CREATE UNIQUE INDEX uq_reminder_subscription_batch ON reminder_subscription "
+        "(user_id, chat_id, coalesce(batch_year, 0)) WHERE active")
     from sqlalchemy.dialects.postgresql import insert
 
     stmt = insert(ReminderDelivery.__table__).on_conflict_do_nothing(  # type: ignore[attr-defined]

@@ -107,7 +107,7 @@ class RoundAnswerers(AnswererBase):
         assert frame.batch_year is not None
         cited = self.facts.batch(frame.batch_year)
         if cited is None:
-            return None
+            return self.unrecorded_batch(frame.batch_year, lang)
         record = cited.record
         if lang == "en":
             lead = (
@@ -123,6 +123,59 @@ class RoundAnswerers(AnswererBase):
                 f"{_zh_date(record.valid_from)}至{_zh_date(record.valid_until)}。"
             )
         return Part([], [self._fact_citation(cited)], lead)
+
+    def unrecorded_batch(self, year: int, lang: str) -> Part:
+        """A batch whose list the knowledge does not hold: said so, never another batch's date
+        or count as the answer; the recorded batches are named as context only."""
+        recorded = [c.record for c in self.facts.batches()]
+        round_cited = self.facts.round(year)
+        citations = [self._fact_citation(round_cited)] if round_cited else []
+        if lang == "en":
+            lead = (
+                f"the {year} batch's list (its date and number of clusters) is not recorded "
+                "here; see MIIT's published list."
+            )
+            lines = [
+                "For context only (not the answer): recorded batches: "
+                + "; ".join(f"{r.year} ({r.count} clusters)" for r in recorded)
+            ] if recorded else []
+        else:
+            lead = (
+                f"本项目未收录{year}年度集群名单（公布日期和认定数量），"
+                "请以工业和信息化部公布的名单为准。"
+            )
+            lines = [
+                "仅作背景（不是本问题的答案）：已收录的批次为"
+                + "；".join(f"{r.year}年度（{r.count}个集群）" for r in recorded)
+                + "。"
+            ] if recorded else []
+        return Part(lines, citations, lead)
+
+    def internal_deadlines(self, frame: Frame, lang: str) -> Part | None:
+        """When a province wants its counties' materials: each province sets its own date,
+        earlier than the ministry's; the recorded examples are cited, never given as the rule."""
+        recorded = self.facts.provincial_deadlines()
+        if not recorded:
+            return None
+        citations: list[Citation] = []
+        seen: set[tuple[str, str]] = set()
+        for cited in recorded:
+            if (cited.doc, cited.ref) not in seen:
+                seen.add((cited.doc, cited.ref))
+                citations.append(self._fact_citation(cited))
+        if lang == "en":
+            lead = (
+                "each province sets its own internal deadline for its counties, usually "
+                "earlier than the date provinces submit to MIIT by; check your province's "
+                "notice for the exact date."
+            )
+        else:
+            lead = (
+                "各省自行为县（市、区）设定报送推荐材料的内部时限，通常早于省里报送工业和"
+                "信息化部的截止日期；具体日期以本省通知为准。"
+            )
+        lines = [c.quote for c in citations]
+        return Part(lines, citations, lead)
 
     def validity(self, frame: Frame, lang: str) -> Part | None:
         year = frame.batch_year

@@ -157,6 +157,9 @@ class FactBook:
     def batch(self, year: int) -> Cited | None:
         return next((c for c in self._of(Batch) if c.record.year == year), None)
 
+    def batches(self) -> list[Cited]:
+        return sorted(self._of(Batch), key=lambda c: c.record.year)
+
     def batch_by_ordinal(self, ordinal: int) -> Cited | None:
         return next((c for c in self._of(Batch) if c.record.ordinal == ordinal), None)
 
@@ -191,6 +194,9 @@ class FactBook:
             ),
             None,
         )
+
+    def provincial_deadlines(self) -> list[Cited]:
+        return sorted(self._of(ProvincialDeadline), key=lambda c: c.record.year)
 
     def provinces_with_facts(self) -> set[str]:
         kinds = (ProvincialEdition, ProvincialDeadline, ProvincialProcedure)

@@ -116,6 +116,22 @@ class FusionConfig(_Frozen):
     intent_heading_prior: float = 2.0
 
 
+class ComposeConfig(_Frozen):
+    """How much of a unit an answer quotes (retrieval/compose.py). Set by hand on the old set's
+    answers, not re-measured on the new halves."""
+
+    # A unit up to this long is quoted whole; longer ones by their best sentence(s).
+    whole_text_chars: int = Field(default=90, ge=1)
+    # A best sentence shorter than this takes its neighbour along (it rarely stands alone).
+    short_sentence_chars: int = Field(default=25, ge=0)
+    # "Who does what" questions (各管/分别) and whole criteria dimensions: quoted whole up to this.
+    division_text_chars: int = Field(default=300, ge=1)
+    # A sentence holding a fact of the asked kind gains this over its idf overlap score.
+    fact_sentence_bonus: float = 0.5
+    # A sentence holding a template variable ("Y+1年") loses this: never quote the raw rule.
+    template_penalty: float = 1.0
+
+
 class RetrievalConfig(_Frozen):
     """Where the index lives, which model, and the tuned numbers."""
 
@@ -136,6 +152,7 @@ class RetrievalConfig(_Frozen):
     gate: GateConfig = Field(default_factory=GateConfig)
     lexical: LexicalConfig = Field(default_factory=LexicalConfig)
     fusion: FusionConfig = Field(default_factory=FusionConfig)
+    compose: ComposeConfig = Field(default_factory=ComposeConfig)
 
     @classmethod
     def for_data_dir(cls, data_dir: Path, **changes: object) -> RetrievalConfig:

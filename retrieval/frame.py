@@ -30,13 +30,21 @@ __all__ = ["Frame", "Framer"]
 
 _YEAR = re.compile(r"(?<![\d.])(20\d\d)(?![\d.])")
 _BATCH_ORDINAL = re.compile(r"第([一二三四五六七八九十\d]{1,3})批")
-_BATCH_YEAR = re.compile(r"(?<!\d)(20\d\d)年度?(?:认定|获批|入选|评上|的集群|那批|批)")
+_BATCH_YEAR = re.compile(
+    r"(?<!\d)(20\d\d)(?:年度?(?:认定|获批|入选|评上|的集群|那批|批)|\s+(?:batch|cohort))",
+    re.IGNORECASE,
+)
 _NATIONAL = re.compile(r"国家级|国家标准|全国|国家的|国家和|国家对|national", re.IGNORECASE)
 _PROVINCIAL = re.compile(r"省级|省里|本省|provincial", re.IGNORECASE)
 _CLUSTER = re.compile(r"集群|cluster", re.IGNORECASE)
 _COUNT_ASKED = re.compile(r"几家|多少家|家数|数量|几个企业|\d+家|[一二两三四五六七八九十]+家")
 _TO_MINISTRY = ("工信部", "部里", "报给部", "工业和信息化部", "miit")
-_WHICH = re.compile(r"哪些|哪几|有谁|是哪|which|list of")
+# A province setting a date for the counties under it ("省里要县里几号交"): its internal deadline.
+_PROVINCE_LEVEL = re.compile(r"省里|省厅|省级|各省|省上|省工信|省主管|全省|province")
+_LOCAL_LEVEL = re.compile(r"县|市里|区里|地市|下面|内部|count(?:y|ies)")
+_EARLIER = re.compile(r"内部|提前|早于|早多少|早几天|earlier")
+# "是哪天/是哪年" asks for a date, not for which clusters.
+_WHICH = re.compile(r"哪些|哪几|有谁|是哪(?![天年月一日])|which|list of")
 
 
 @dataclass(frozen=True)
@@ -83,6 +91,19 @@ class Frame:
             and (self.has("deadline") or "截止" in low)
             and not to_ministry
         )
+
+    def internal_deadline_asked(self) -> bool:
+        """The date a province sets for its counties, no province named ("省里一般什么时候要县里
+        交"): each province sets its own, earlier than the ministry's."""
+        low = self.question.lower()
+        if self.province is not None or not (
+            self.has("deadline", "date") or "截止" in low or "时限" in low
+        ):
+            return False
+        if not (_PROVINCE_LEVEL.search(low) and _LOCAL_LEVEL.search(low)):
+            return False
+        to_ministry = any(word in low for word in _TO_MINISTRY)
+        return not to_ministry or bool(_EARLIER.search(low))
 
     def to_json(self) -> dict[str, Any]:
         """The `"frame"` object of `smebot ask --json` (../shared/CONTRACTS.md)."""

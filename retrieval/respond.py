@@ -91,6 +91,10 @@ class Responder:
                     f"{r.deadline.month}月{r.deadline.day}日截止。"
                 )
                 return Part([], [a._fact_citation(cited)], lead)
+        if frame.internal_deadline_asked():
+            internal = a.internal_deadlines(frame, lang)
+            if internal is not None:
+                return internal
         if frame.years or frame.batch_year is not None:
             part = a.rounds(frame, lang)
             if part is not None:

@@ -20,6 +20,7 @@ import json
 import logging
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,12 +56,15 @@ class Target:
 
 class DingTalkApi:
     def __init__(self, settings: DingTalkSettings, *, max_attempts: int = 4,
-                 backoff: float = 0.5) -> None:
+                 backoff: float = 0.5, single_attempt: Callable[[], bool] = lambda: False
+                 ) -> None:
         assert settings.client_id and settings.client_secret and settings.robot_code
         self.settings = settings
         self.robot_code = settings.robot_code
         self.max_attempts = max_attempts
         self.backoff = backoff
+        # True while a caller with its own retry policy (the reminder Sender) is sending.
+        self.single_attempt = single_attempt
         self._token: tuple[str, float] | None = None
         self._token_lock = asyncio.Lock()
         self._session: aiohttp.ClientSession | None = None
@@ -141,7 +145,8 @@ class DingTalkApi:
 
     async def upload_media(self, data: bytes, file_name: str, media_type: str = "file") -> str:
         """`media/upload` (type image or file); returns the media_id."""
-        for attempt in range(1, self.max_attempts + 1):
+        attempts = 1 if self.single_attempt() else self.max_attempts
+        for attempt in range(1, attempts + 1):
             token = await self.access_token()
             form = aiohttp.FormData()
             form.add_field("type", media_type)
@@ -165,7 +170,7 @@ class DingTalkApi:
                 if payload.get("errcode") in (40014, 42001) or response.status == 401:
                     self._token = None
                     error.status = 500  # retry with a new token
-            if not error.retryable or attempt == self.max_attempts:
+            if not error.retryable or attempt == attempts:
                 raise error
             await asyncio.sleep(self.backoff * 2 ** (attempt - 1))
         raise AssertionError("unreachable")
@@ -174,7 +179,8 @@ class DingTalkApi:
 
     async def _request(self, operation: str, method: str, url: str, body: dict[str, Any], *,
                        token: bool = True) -> dict[str, Any]:
-        for attempt in range(1, self.max_attempts + 1):
+        attempts = 1 if self.single_attempt() else self.max_attempts
+        for attempt in range(1, attempts + 1):
             headers = {"Content-Type": "application/json"}
             if token:
                 headers["x-acs-dingtalk-access-token"] = await self.access_token()
@@ -195,7 +201,7 @@ class DingTalkApi:
                 if token and status == 401:
                     self._token = None
                     error.status = 500  # retry once with a fresh token
-            if not error.retryable or attempt == self.max_attempts:
+            if not error.retryable or attempt == attempts:
                 raise error
             logger.warning("%s (attempt %d); retrying", error, attempt)
             await asyncio.sleep(self.backoff * 2 ** (attempt - 1))

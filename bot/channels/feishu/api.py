@@ -40,7 +40,8 @@ class FeishuApi:
     """`send_card`, `update_card`, `upload_image`, `upload_file`, `send_image`, `send_file`."""
 
     def __init__(self, settings: FeishuSettings, *, max_attempts: int = 4,
-                 backoff: float = 0.5) -> None:
+                 backoff: float = 0.5, single_attempt: Callable[[], bool] = lambda: False
+                 ) -> None:
         import lark_oapi as lark
         from lark_oapi.core.cache import LocalCache
 
@@ -48,6 +49,8 @@ class FeishuApi:
         self.settings = settings
         self.max_attempts = max_attempts
         self.backoff = backoff
+        # True while a caller with its own retry policy (the reminder Sender) is sending.
+        self.single_attempt = single_attempt
         self._cache = LocalCache()
         self.client = (
             lark.Client.builder()
@@ -135,7 +138,8 @@ class FeishuApi:
         from lark_oapi.core.token import TokenManager
 
         delay = self.backoff
-        for attempt in range(1, self.max_attempts + 1):
+        attempts = 1 if self.single_attempt() else self.max_attempts
+        for attempt in range(1, attempts + 1):
             try:
                 # The SDK would fetch a missing token with a blocking call: do it off the loop.
                 await asyncio.to_thread(TokenManager.get_self_tenant_token, self.client._config)
@@ -152,7 +156,7 @@ class FeishuApi:
                     raise error from exc
             if error.code in TOKEN_INVALID:
                 TokenManager.cache.set(f"self_tenant_token:{self.settings.app_id}", "", 0)
-            if not error.retryable or attempt == self.max_attempts:
+            if not error.retryable or attempt == attempts:
                 raise error
             logger.warning("%s (attempt %d), retrying in %.1fs", error, attempt, delay)
             await asyncio.sleep(delay)

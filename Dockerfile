@@ -20,6 +20,7 @@ RUN pip install --index-url "${TORCH_INDEX_URL}" torch==2.13.0
 COPY pyproject.toml README.md ./
 COPY bot ./bot
 COPY handlers ./handlers
+COPY infra ./infra
 COPY knowledge ./knowledge
 COPY retrieval ./retrieval
 RUN pip install . \

@@ -44,12 +44,13 @@ if str(ROOT) not in sys.path:
 
 from sqlalchemy import func, insert, select  # noqa: E402
 
-from bot.db import Database  # noqa: E402
+import bot.schema  # noqa: E402, F401  (registers every table)
 from bot.models.reminders import ReminderDelivery, ReminderSubscription  # noqa: E402
 from bot.scheduler import ReminderScheduler  # noqa: E402
-from bot.sender import Sender  # noqa: E402
-from bot.settings import Settings  # noqa: E402
-from bot.telegram import make_bot  # noqa: E402
+from infra.db import Database  # noqa: E402
+from infra.sender import Sender  # noqa: E402
+from infra.settings import Settings  # noqa: E402
+from infra.telegram import make_bot  # noqa: E402
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 SUBSCRIBED = datetime(2025, 3, 1, 10, 0, tzinfo=SHANGHAI)

@@ -54,7 +54,7 @@ def _percentile(values: list[float], share: float) -> float:
 
 
 def _settings(data_dir: Path) -> Any:
-    from bot.settings import Settings
+    from infra.settings import Settings
 
     return Settings(smebot_data_dir=data_dir, chroma_host=None)
 

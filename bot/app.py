@@ -6,10 +6,10 @@
     await dp.start_polling(bot)
 
 Handlers receive the services as workflow data (see docs/ARCHITECTURE.md): `settings`, `db`,
-`clock`, `kb`, `answerer`, `sender` (bot.sender.Sender). The dispatcher's
-startup hook creates the tables, publishes the command menu (zh + en) and starts the reminder
-scheduler; its shutdown hook waits for in-flight updates, then stops the scheduler — aiogram
-closes the bot session after that.
+`clock`, `kb`, `answerer`, `forgetters` (bot.schema.FORGETTERS), `sender` (infra.sender.Sender).
+The dispatcher's startup hook creates the tables, publishes the command menu (zh + en) and
+starts the reminder scheduler; its shutdown hook waits for in-flight updates, then stops the
+scheduler — aiogram closes the bot session after that.
 """
 
 from __future__ import annotations
@@ -21,9 +21,12 @@ from typing import TYPE_CHECKING, Any
 from aiogram import Bot, Dispatcher
 from aiogram.types import BotCommand, BotCommandScopeDefault
 
-from bot.clock import Clock, make_clock
-from bot.db import Database
-from bot.middlewares import (
+from bot.routers import build_root_router
+from bot.scheduler import ReminderScheduler
+from bot.schema import FORGETTERS
+from infra.clock import Clock, make_clock
+from infra.db import Database
+from infra.middlewares import (
     ErrorMiddleware,
     ThrottlingMiddleware,
     UserLockMiddleware,
@@ -31,12 +34,10 @@ from bot.middlewares import (
     in_flight_tracker,
     install_tracker,
 )
-from bot.repos.users import mark_inactive
-from bot.scheduler import ReminderScheduler
-from bot.sender import Sender
-from bot.settings import Settings
-from bot.telegram import make_bot
-from handlers import build_root_router
+from infra.sender import Sender
+from infra.settings import Settings
+from infra.telegram import make_bot
+from infra.users import mark_inactive
 
 if TYPE_CHECKING:
     from knowledge.kb import KnowledgeBase
@@ -92,6 +93,7 @@ class Services:
             "clock": self.clock,
             "kb": self.kb,
             "answerer": self.answerer,
+            "forgetters": FORGETTERS,
         }
         if self.sender is not None:
             data["sender"] = self.sender

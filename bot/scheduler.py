@@ -35,12 +35,12 @@ from datetime import date, datetime, time, timedelta
 from aiogram import Bot
 from sqlmodel import col, select
 
-from bot.clock import Clock
-from bot.db import Database
 from bot.models.reminders import ReminderDelivery, ReminderSubscription
 from bot.repos import reminders as repo
-from bot.sender import Sender, SendResult
-from bot.settings import Settings
+from infra.clock import Clock
+from infra.db import Database
+from infra.sender import Sender, SendResult
+from infra.settings import Settings
 from knowledge.deadlines import BatchYearError, CustomDeadlineSpec, Deadline, plan_for
 
 logger = logging.getLogger(__name__)

@@ -16,10 +16,10 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
-from bot.clock import Clock
-from bot.db import Database
 from bot.repos import reminders as repo
-from bot.settings import Settings
+from infra.clock import Clock
+from infra.db import Database
+from infra.settings import Settings
 
 router = Router(name="admin")
 

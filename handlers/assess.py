@@ -33,15 +33,15 @@ from aiogram.types import (
 )
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.clock import Clock, local_time
-from bot.db import Database
 from bot.models.assessments import DONE, DRAFT, AssessmentAnswer, AssessmentRecord
-from bot.models.users import User
-from bot.rendering import escape, quote_block, split_html
 from bot.report import group_advice
 from bot.repos import assessments as repo
-from bot.settings import Settings
-from handlers.common import callback_chat_id
+from infra.callbacks import callback_chat_id
+from infra.clock import Clock, local_time
+from infra.db import Database
+from infra.rendering import escape, quote_block, split_html
+from infra.settings import Settings
+from infra.users import User
 from knowledge.criteria import (
     CriteriaEdition,
     Indicator,

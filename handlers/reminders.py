@@ -28,11 +28,11 @@ from aiogram.types import (
 )
 
 from bot.calendar import CalendarEntry, build_ics, ics_filename
-from bot.clock import Clock
-from bot.db import Database
 from bot.models.reminders import ReminderSubscription
 from bot.repos import reminders as repo
-from bot.settings import Settings
+from infra.clock import Clock
+from infra.db import Database
+from infra.settings import Settings
 from knowledge.deadlines import (
     FIRST_BATCH_YEAR,
     KIND_NAMES,

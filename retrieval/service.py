@@ -322,7 +322,7 @@ def build_answerer(
     force_rebuild: bool = False,
     warm_up: bool = False,
 ) -> Answerer:
-    """Build the answerer once (settings: bot.settings.Settings or anything with its fields).
+    """Build the answerer once (settings: infra.settings.Settings or anything with its fields).
 
     The dense index lives in Chroma (`data_dir/chroma`, or the server at `chroma_host`) and is
     rebuilt here whenever the knowledge content hash, the FAQ or the model changed; the model
@@ -330,7 +330,7 @@ def build_answerer(
     background, with `warm_up=True`).
     """
     if settings is None:
-        from bot.settings import Settings
+        from infra.settings import Settings
 
         settings = Settings()
     model = str(_setting(settings, "embedding_model", PACKAGED_MODEL))

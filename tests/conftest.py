@@ -13,6 +13,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
+import bot.schema  # noqa: F401  (every feature's tables, as the composition root has them)
+
 pytest_plugins = ["tests.support.fixtures"]
 
 

@@ -1,0 +1,1 @@
+"""How updates reach the dispatcher: long polling, webhook (aiohttp server), or the console."""

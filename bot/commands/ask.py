@@ -62,7 +62,7 @@ def _stdout_to_stderr() -> Iterator[TextIO]:
 
 
 def _build(*, progress: bool = False, force: bool = False, warm_up: bool = False) -> Answerer:
-    from bot.settings import Settings
+    from infra.settings import Settings
     from knowledge.errors import KnowledgeDataError
     from retrieval.service import build_answerer
 

@@ -10,12 +10,12 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from bot.cli import CliError
-from bot.clock import make_clock
-from bot.settings import Settings
+from infra.clock import make_clock
+from infra.settings import Settings
 from knowledge.deadlines import BatchYearError, plan_deadlines
 
 if TYPE_CHECKING:
-    from bot.db import Database
+    from infra.db import Database
 
 # The database layer (SQLAlchemy/SQLModel) and aiogram are imported inside the commands that use
 # them: every `smebot` invocation imports this module, and other commands must not pay for them.
@@ -66,7 +66,8 @@ def _emit(payload: object) -> None:
 
 
 def _database(settings: Settings) -> Database:
-    from bot.db import Database
+    import bot.schema  # noqa: F401  (registers every feature's tables before create_all)
+    from infra.db import Database
 
     db = Database(settings.resolved_database_url)
     db.create_all()
@@ -163,7 +164,7 @@ def cmd_run_once(args: argparse.Namespace) -> int:
 
 async def _run_once(settings: Settings) -> dict[str, int]:
     from bot.scheduler import ReminderScheduler
-    from bot.telegram import make_bot
+    from infra.telegram import make_bot
 
     db = _database(settings)
     # The Sender retries itself; the session's retry layer stands aside for its calls.

@@ -8,7 +8,7 @@ import logging
 import sys
 
 from bot.cli import CliError
-from bot.settings import Settings
+from infra.settings import Settings
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -63,11 +63,11 @@ def run_command(args: argparse.Namespace) -> int:
     services = build_services(settings)
     try:
         if settings.webhook_url:
-            from bot.transports.webhook import run_webhook
+            from bot.channels.webhook import run_webhook
 
             run_webhook(services)
         else:
-            from bot.transports.polling import run_polling
+            from bot.channels.polling import run_polling
 
             asyncio.run(run_polling(services))
     except TelegramUnauthorizedError as exc:
@@ -81,7 +81,7 @@ def run_command(args: argparse.Namespace) -> int:
 def chat_command(args: argparse.Namespace) -> int:
     settings = _load_settings()
     from bot.app import build_services
-    from bot.transports.console import chat_loop
+    from bot.channels.console import chat_loop
 
     print("smebot: loading the knowledge base…", file=sys.stderr)
     services = build_services(settings)

@@ -1,6 +1,6 @@
-"""All database tables. Importing this package registers them on SQLModel.metadata.
+"""Tables of the features whose slices have not moved yet (assessments, reminders).
 
-One module per feature; each feature owns its tables.
+Their owners move them into handlers/<slice>/models.py; bot/schema.py registers every table.
 """
 
-from bot.models import assessments, reminders, users  # noqa: F401
+from bot.models import assessments, reminders  # noqa: F401

@@ -14,8 +14,8 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.app import build_dispatcher, build_services
+from bot.channels.webhook import build_webhook_app, webhook_target
 from bot.cli import main
-from bot.transports.webhook import build_webhook_app, webhook_target
 from tests.support.bot_api import BotAPIStandIn
 from tests.support.doubles import FakeAnswerer, FakeKnowledgeBase
 from tests.support.fixtures import BotHarness, HarnessFactory, harness_settings
@@ -23,11 +23,13 @@ from tests.support.fixtures import BotHarness, HarnessFactory, harness_settings
 
 async def test_workflow_data_and_router_order(fake_harness: BotHarness) -> None:
     dp = fake_harness.dp
-    assert set(dp.workflow_data) == {"settings", "db", "clock", "kb", "answerer", "sender"}
+    assert set(dp.workflow_data) == {
+        "settings", "db", "clock", "kb", "answerer", "forgetters", "sender"
+    }
     assert dp["db"] is fake_harness.services.db  # type: ignore[union-attr]
     [root] = dp.sub_routers
     # The catch-all question router must come last.
-    assert [r.name for r in root.sub_routers] == ["start", "assess", "reminders", "admin", "ask"]
+    assert [r.name for r in root.sub_routers] == ["account", "assess", "reminders", "admin", "ask"]
 
 
 async def test_dispatcher_can_be_rebuilt_in_one_process(

@@ -14,9 +14,9 @@ from aiogram.types import BufferedInputFile
 from sqlmodel import select
 
 from bot.app import Services, build_services
-from bot.models.users import Feedback
-from bot.settings import Settings
-from bot.transports.console import ConsoleChat, chat_loop
+from bot.channels.console import ConsoleChat, chat_loop
+from handlers.ask.models import Feedback
+from infra.settings import Settings
 from tests.support.doubles import FakeAnswerer, FakeKnowledgeBase
 
 REPO = Path(__file__).resolve().parents[2]

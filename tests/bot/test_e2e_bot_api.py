@@ -118,8 +118,8 @@ async def test_multipart_uploads_and_get_file_through_aiogram(
 ) -> None:
     from aiogram.types import BufferedInputFile
 
-    from bot.settings import Settings
-    from bot.telegram import make_bot
+    from infra.settings import Settings
+    from infra.telegram import make_bot
 
     settings = Settings(telegram_api_base=bot_api.base_url)
     bot = make_bot(settings, token=bot_api.token)

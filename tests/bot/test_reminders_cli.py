@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.cli import main
-from bot.db import Database
 from bot.repos import reminders as repo
-from bot.settings import Settings
+from infra.db import Database
+from infra.settings import Settings
 from tests.support.bot_api import BotAPIStandIn
 
 

@@ -13,9 +13,9 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.schema import CreateTable
 
 from bot.calendar import CalendarEntry, build_ics
-from bot.db import Database
 from bot.models.reminders import CLAIMED, PENDING, ReminderDelivery, ReminderSubscription
 from bot.repos import reminders as repo
+from infra.db import Database
 from knowledge.deadlines import plan_deadlines
 
 NOW = datetime(2025, 3, 31, 1, 0, tzinfo=UTC)
@@ -157,14 +157,15 @@ def test_cancelled_subscription_is_not_claimed_and_forget_deletes(db: Database) 
 
 
 def test_forget_removes_subscriptions_and_their_deliveries(db: Database) -> None:
-    # /forget goes through the generic users.delete_user: it must reach this feature's tables.
-    from bot.repos.users import delete_user
+    # /forget runs every feature's forgetter (bot.schema.FORGETTERS): it must reach this feature.
+    from bot.schema import FORGETTERS
+    from infra.users import delete_user
 
     mine, theirs = _sub(db, user_id=5, chat_id=5), _sub(db, user_id=6, chat_id=6)
     with db.session() as session:
         repo.ensure_deliveries(session, due=[_due(mine), _due(theirs)], now=NOW)
         assert len(repo.list_deliveries(session)) == 2
-        delete_user(session, user_id=5)
+        delete_user(session, user_id=5, forgetters=FORGETTERS)
     with db.session() as session:
         assert repo.list_subscriptions(session, user_id=5, active_only=False) == []
         assert [d.subscription_id for d in repo.list_deliveries(session)] == [theirs]

@@ -10,11 +10,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.db import Database
 from bot.models.reminders import CLAIMED, DEAD, PENDING, SENT, SUPERSEDED
 from bot.repos import reminders as repo
 from bot.scheduler import ReminderScheduler, render_reminder
-from bot.settings import Settings
+from infra.db import Database
+from infra.settings import Settings
 from tests.bot.test_reminders_fakes import FakeTelegram, blocked, make_bot, server_error
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from bot.models.users import AnswerRecord
+from handlers.ask.models import AnswerRecord
 from tests.support.bot_api import SentMessage
 from tests.support.fixtures import BotHarness
 

@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from bot.db import Database
 from bot.models.assessments import DISCARDED, DONE, AssessmentAnswer, AssessmentRecord
 from bot.repos import assessments as repo
-from bot.repos.users import delete_user, upsert_user
+from bot.schema import FORGETTERS
+from infra.db import Database
+from infra.users import delete_user, upsert_user
 
 NOW = datetime(2026, 4, 20, 9, 0, tzinfo=UTC)
 
@@ -90,8 +91,8 @@ def test_deleting_a_user_deletes_their_assessments(db: Database, how: str) -> No
                          value=2, raw_text="2", now=NOW)
         if how == "repo":
             assert repo.delete_for_user(session, user_id=1) == 1
-        else:  # /forget deletes the user row; ON DELETE CASCADE removes the rest
-            assert delete_user(session, user_id=1)
+        else:  # /forget: every feature's forgetter, then the user row
+            assert delete_user(session, user_id=1, forgetters=FORGETTERS)
         left = session.exec(select(AssessmentRecord)).all()
         assert [r.user_id for r in left] == [2]
         answers = session.exec(select(AssessmentAnswer)).all()

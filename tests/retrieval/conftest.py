@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from langchain_core.embeddings import Embeddings
 
-from bot.settings import Settings
+from infra.settings import Settings
 from retrieval.service import Answerer, build_answerer
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import Settings
+from infra.settings import Settings
 from knowledge.errors import KnowledgeDataError
 from retrieval.answer import Answer
 from retrieval.compose import detect_intents, english_fact, key_fact

@@ -46,8 +46,8 @@ BotHarness API (all waits raise TimeoutError with the chat's last messages when 
 ``await harness.settle(timeout=10)``
     Wait until every queued update was fetched and all handlers finished.
 ``harness.messages(chat_id, *, after=None) -> list[SentMessage]``   what the chat shows
-``harness.user_row(user_id) -> bot.models.users.User | None``
-``harness.feedback() -> list[bot.models.users.Feedback]``
+``harness.user_row(user_id) -> infra.users.User | None``
+``harness.feedback() -> list[handlers.ask.models.Feedback]``
 ``await harness.restart()``   stop polling, then a new dispatcher + bot on the same DB and
     stand-in (the answerer and knowledge base are reused)
 ``await harness.start(*, handle_signals=False, extra_routers=())``   (re)start after ``stop()``
@@ -73,9 +73,10 @@ import pytest
 from aiogram import Router
 
 from bot.app import Services, build_dispatcher, build_services, create_bot
-from bot.middlewares import in_flight_tracker
-from bot.models.users import Feedback, User
-from bot.settings import Settings
+from handlers.ask.models import Feedback
+from infra.middlewares import in_flight_tracker
+from infra.settings import Settings
+from infra.users import User
 from tests.support.bot_api import DEFAULT_TOKEN, BotAPIStandIn, SentMessage
 from tests.support.doubles import FakeAnswerer, FakeKnowledgeBase
 

@@ -14,8 +14,8 @@ from aiogram.exceptions import (
 )
 from aiogram.methods import GetUpdates, SendMessage
 
-import bot.telegram as telegram_module
-from bot.telegram import RetryMiddleware, retries_handled_by_caller
+import infra.telegram as telegram_module
+from infra.telegram import RetryMiddleware, retries_handled_by_caller
 from tests.support.doubles import FakeAnswerer
 from tests.support.fixtures import BotHarness, HarnessFactory
 

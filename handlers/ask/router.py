@@ -1,6 +1,6 @@
 """Questions: any text that no other router took is a question for the answerer.
 
-This router is included last (see handlers/__init__.py): its text handler matches everything.
+This router is included last (see bot/routers.py): its text handler matches everything.
 
 An answer is one or more HTML messages (split at 4,096 characters on paragraph boundaries); the
 last part carries the buttons: 查看原文 for each cited article and 👍/👎 feedback. The answer and
@@ -30,10 +30,18 @@ from aiogram.types import (
     ReplyParameters,
 )
 
-from bot.clock import Clock
-from bot.db import Database
-from bot.models.users import User
-from bot.rendering import (
+from handlers.ask.repo import (
+    StoredCitation,
+    answer_citations,
+    get_answer,
+    record_answer,
+    record_feedback,
+)
+from infra.callbacks import callback_chat_id
+from infra.clock import Clock
+from infra.db import Database
+from infra.i18n import t
+from infra.rendering import (
     MESSAGE_LIMIT,
     bold,
     bold_lead,
@@ -46,15 +54,7 @@ from bot.rendering import (
     split_plain,
     utf16_len,
 )
-from bot.repos.users import (
-    StoredCitation,
-    answer_citations,
-    get_answer,
-    record_answer,
-    record_feedback,
-)
-from handlers.common import callback_chat_id
-from handlers.texts import t
+from infra.users import User
 
 if TYPE_CHECKING:
     from knowledge.kb import KnowledgeBase

@@ -1,7 +1,6 @@
-"""Tables of the users feature: Telegram users, the answers the bot gave them, their feedback.
+"""Tables of the ask feature: the answers the bot gave and the feedback on them.
 
 Telegram ids exceed 32 bits, so id columns are BIGINT (PostgreSQL would overflow INTEGER).
-Timestamps are stored as UTC; the application's clock gives aware datetimes.
 """
 
 from __future__ import annotations
@@ -10,23 +9,6 @@ from datetime import datetime
 
 from sqlalchemy import BigInteger, Column, ForeignKey, UniqueConstraint
 from sqlmodel import Field, SQLModel
-
-
-class User(SQLModel, table=True):
-    """One Telegram user, created on first contact by the user middleware."""
-
-    __tablename__ = "users"
-
-    id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
-    first_name: str = Field(default="", max_length=256)
-    username: str | None = Field(default=None, max_length=64)
-    language_code: str | None = Field(default=None, max_length=16)
-    # Chosen with /lang; overrides the language derived from Telegram's language_code.
-    lang_override: str | None = Field(default=None, max_length=8)
-    # False once Telegram answered 403 (the user blocked the bot); True again on their next update.
-    is_active: bool = Field(default=True)
-    created_at: datetime
-    last_seen_at: datetime
 
 
 class AnswerRecord(SQLModel, table=True):

@@ -26,8 +26,8 @@ class Database:
             event.listen(self.engine, "connect", _sqlite_pragmas)
 
     def create_all(self) -> None:
-        import bot.models  # noqa: F401  (registers every table on SQLModel.metadata)
-
+        """Create the tables registered on SQLModel.metadata. Features register theirs by being
+        imported; the composition root (bot/schema.py) imports every feature's models first."""
         SQLModel.metadata.create_all(self.engine)
 
     @contextmanager

@@ -12,7 +12,7 @@
 4. `UserLockMiddleware` — one user's updates are handled one at a time, in arrival order
    (polling handles updates as concurrent tasks; a multi-step flow must not see its second
    answer before the first is stored). Different users still run concurrently.
-5. `UserMiddleware` — upserts the DB user row and injects `user` (bot.models.users.User, or None
+5. `UserMiddleware` — upserts the DB user row and injects `user` (infra.users.User, or None
    for updates without a sender) and `lang` ("zh"/"en": the /lang choice stored in the DB, else
    derived from Telegram's language_code).
 
@@ -36,9 +36,9 @@ from aiogram.exceptions import TelegramForbiddenError
 from aiogram.types import Chat, TelegramObject, Update
 from aiogram.types import User as TgUser
 
-from bot.clock import Clock
-from bot.db import Database
-from bot.repos.users import effective_lang, lang_from_code, upsert_user
+from infra.clock import Clock
+from infra.db import Database
+from infra.users import effective_lang, lang_from_code, upsert_user
 
 logger = logging.getLogger(__name__)
 

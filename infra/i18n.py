@@ -8,7 +8,7 @@ a user's name can never break the markup. Other features may keep their own tabl
 
 from __future__ import annotations
 
-from bot.rendering import escape
+from infra.rendering import escape
 
 DEFAULT_LANG = "zh"
 

@@ -38,8 +38,8 @@ from aiogram.exceptions import (
 )
 from aiogram.types import InputFile, Message
 
-from bot.settings import Settings
-from bot.telegram import retries_handled_by_caller
+from infra.settings import Settings
+from infra.telegram import retries_handled_by_caller
 
 logger = logging.getLogger(__name__)
 

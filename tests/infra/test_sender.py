@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import itertools
 
-from bot.sender import Sender, WindowLimiter
-from bot.settings import Settings
+from infra.sender import Sender, WindowLimiter
+from infra.settings import Settings
 from tests.bot.test_reminders_fakes import (
     FakeTelegram,
     blocked,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.rendering import (
+from infra.rendering import (
     MESSAGE_LIMIT,
     bold,
     bold_lead,

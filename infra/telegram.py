@@ -42,7 +42,7 @@ from aiogram.exceptions import (
 from aiogram.methods import GetUpdates, Response, TelegramMethod
 from aiogram.methods.base import TelegramType
 
-from bot.settings import Settings
+from infra.settings import Settings
 
 logger = logging.getLogger(__name__)
 

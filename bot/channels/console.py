@@ -44,7 +44,7 @@ from aiogram.methods.base import TelegramType
 from aiogram.types import InputFile, Update
 
 from bot.app import Services, build_dispatcher
-from bot.rendering import strip_html
+from infra.rendering import strip_html
 
 logger = logging.getLogger(__name__)
 

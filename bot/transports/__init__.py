@@ -1,1 +1,0 @@
-"""How updates reach the dispatcher: long polling, webhook (aiohttp server), or the console."""

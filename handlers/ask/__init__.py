@@ -1,0 +1,15 @@
+"""The ask slice: any text no other feature took is a question; answers, sources, feedback.
+
+`router` is the slice's one router (questions plus the example buttons of /start); the
+composition root includes it last because its text handler is a catch-all.
+"""
+
+from __future__ import annotations
+
+from handlers.ask import examples
+from handlers.ask.repo import forget_user
+from handlers.ask.router import router
+
+router.include_router(examples.router)
+
+__all__ = ["forget_user", "router"]

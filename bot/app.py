@@ -85,6 +85,9 @@ class Services:
     answerer: Answerer
     scheduler: ReminderScheduler
     sender: Sender | None = None
+    # Set when several channels run in one process (bot.channels.runner): a Bot whose session
+    # routes each call to the chat's own channel. The scheduler sends reminders through it.
+    outbound_bot: Bot | None = None
 
     def workflow_data(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -182,7 +185,7 @@ def build_dispatcher(
                 await set_commands(bot)
             except Exception:  # a missing menu must not keep the bot from answering
                 logger.warning("could not set the command menu", exc_info=True)
-        await services.scheduler.start(bot)
+        await services.scheduler.start(services.outbound_bot or bot)
 
     async def on_shutdown() -> None:
         if not await in_flight_tracker(dp).wait_idle(SHUTDOWN_GRACE_SECONDS):

@@ -15,6 +15,8 @@ from sqlmodel import Session, SQLModel, col
 import bot.models  # noqa: F401  (assessment and reminder tables, until their slices own them)
 import handlers.ask.models  # noqa: F401
 import infra.users  # noqa: F401
+from bot.channels.dedup import ProcessedEvent  # noqa: F401  (callback de-duplication)
+from bot.channels.identity import forget_user as forget_identity
 from bot.models.assessments import AssessmentRecord
 from bot.models.reminders import ReminderSubscription
 from handlers.ask import forget_user as forget_asked
@@ -42,4 +44,5 @@ FORGETTERS: tuple[Callable[..., int], ...] = (
     _forget_rows(AssessmentRecord),
     # TODO(reminders helper): replace with handlers.reminders's forget_user.
     _forget_rows(ReminderSubscription),
+    forget_identity,  # the (channel, external id) -> user id row of a non-Telegram user
 )

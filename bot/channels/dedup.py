@@ -1,10 +1,10 @@
-"""Inbound de-duplication: platforms redeliver events (Feishu retries an unanswered callback,
-DingTalk redelivers an un-ACKed Stream frame), so each event id is processed once.
+"""Seen-before checks for inbound platform callbacks (WeCom retries a callback three times,
+Feishu and DingTalk redeliver events): each delivery key is processed once, across restarts.
 
-`EventDeduplicator` is the small interface the channels call; `SqlDeduplicator` keeps the ids in
-the bot's database (survives restarts, shared by processes on one database). A Redis-backed
-implementation (SET NX with a TTL) can replace it without touching the channels; the signature
-is the one `infra.dedup.Deduplicator` announces, so that one drops in when it lands.
+`Deduplicator` is the interface; `SqlDeduplicator` backs it with a table in the bot's database
+(an INSERT that fails on the primary key means "seen"), which is atomic across processes that
+share the database. A Redis-backed implementation (SET NX with a TTL) can replace it without
+touching the channels.
 """
 
 from __future__ import annotations
@@ -13,69 +13,73 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import Column, DateTime, MetaData, String, Table, delete, insert
+from sqlalchemy import delete
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import Field, Session, SQLModel
 
-metadata = MetaData()
-
-# One row per (channel, event id) seen. Portable SQL only (SQLite and PostgreSQL).
-seen_events = Table(
-    "channel_seen_events",
-    metadata,
-    Column("channel", String(16), primary_key=True),
-    Column("event_id", String(128), primary_key=True),
-    Column("seen_at", DateTime(timezone=True), nullable=False, index=True),
-)
+# Platforms retry within minutes; keys older than this are forgotten.
+DEFAULT_RETENTION = timedelta(days=3)
 
 
-class EventDeduplicator(Protocol):
-    async def first_time(self, scope: str, key: str | int, *,
-                         ttl_seconds: float = 86400.0) -> bool:
-        """Record (scope, key); True only the first time it is seen within ttl_seconds."""
+class Deduplicator(Protocol):
+    async def first_time(self, channel: str, key: str) -> bool:
+        """True exactly once per (channel, key); False for every later delivery."""
         ...
 
 
-class MemoryDeduplicator:
-    """For tests and the console: forgets on restart."""
+class ProcessedEvent(SQLModel, table=True):
+    """One inbound delivery already accepted (message id or event key, per channel)."""
 
-    def __init__(self) -> None:
-        self._seen: set[tuple[str, str]] = set()
+    __tablename__ = "processed_event"
 
-    async def first_time(self, scope: str, key: str | int, *,
-                         ttl_seconds: float = 86400.0) -> bool:
-        item = (scope, str(key))
-        if item in self._seen:
-            return False
-        self._seen.add(item)
-        return True
+    channel: str = Field(primary_key=True, max_length=32)
+    event_key: str = Field(primary_key=True, max_length=255)
+    seen_at: datetime = Field(index=True)
 
 
 class SqlDeduplicator:
-    """Event ids in a table; the primary key makes the check-and-record atomic."""
+    """Deduplicator on the SQL database (SQLite or PostgreSQL)."""
 
-    def __init__(self, engine: Engine, *, keep: timedelta = timedelta(days=3)) -> None:
+    def __init__(self, engine: Engine, *, retention: timedelta = DEFAULT_RETENTION) -> None:
         self.engine = engine
-        self.keep = keep  # platforms retry for hours at most; older rows are pruned
-        self._writes = 0
-        metadata.create_all(engine)
+        self.retention = retention
+        SQLModel.metadata.create_all(engine, tables=[ProcessedEvent.__table__])  # type: ignore[list-item]
+        self._inserts = 0
 
-    async def first_time(self, scope: str, key: str | int, *,
-                         ttl_seconds: float = 86400.0) -> bool:
-        return await asyncio.to_thread(self._record, scope, str(key)[:128])
-
-    def _record(self, channel: str, event_id: str) -> bool:
+    def first_time_sync(self, channel: str, key: str) -> bool:
         now = datetime.now(UTC)
         try:
-            with self.engine.begin() as connection:
-                connection.execute(
-                    insert(seen_events).values(channel=channel, event_id=event_id, seen_at=now)
-                )
+            with Session(self.engine) as session:
+                session.add(ProcessedEvent(channel=channel, event_key=key[:255], seen_at=now))
+                session.commit()
         except IntegrityError:
             return False
-        self._writes += 1
-        if self._writes % 500 == 0:
-            with self.engine.begin() as connection:
-                connection.execute(
-                    delete(seen_events).where(seen_events.c.seen_at < now - self.keep))
+        self._inserts += 1
+        if self._inserts % 500 == 0:
+            self.prune(now - self.retention)
+        return True
+
+    async def first_time(self, channel: str, key: str) -> bool:
+        return await asyncio.to_thread(self.first_time_sync, channel, key)
+
+    def prune(self, before: datetime) -> int:
+        with Session(self.engine) as session:
+            result = session.execute(
+                delete(ProcessedEvent).where(ProcessedEvent.seen_at < before)  # type: ignore[arg-type]
+            )
+            session.commit()
+            return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+class MemoryDeduplicator:
+    """For tests and the console: remembers keys for the life of the process."""
+
+    def __init__(self) -> None:
+        self.seen: set[tuple[str, str]] = set()
+
+    async def first_time(self, channel: str, key: str) -> bool:
+        if (channel, key) in self.seen:
+            return False
+        self.seen.add((channel, key))
         return True

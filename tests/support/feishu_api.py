@@ -18,6 +18,7 @@ does (AES-256-CBC, key SHA256(Encrypt Key), random IV prepended, base64), signs 
 (`X-Lark-Signature` = SHA256(timestamp + nonce + encrypt_key + body)) and POSTs it;
 `url_verification(url)` sends the challenge. Forgeries are built by passing another key/token.
 This module implements the crypto itself (pycryptodome), not through the bot's SDK.
+The long connection (endpoint + protobuf websocket) is `long_connection` (feishu_ws.py).
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 from Crypto.Cipher import AES
+
+from tests.support.feishu_ws import FeishuLongConnectionStandIn
 
 APP_ID = "cli_standin0000001"
 APP_SECRET = "standin-app-secret"
@@ -90,6 +93,7 @@ class FeishuStandIn:
         self._changed = asyncio.Event()
         self.runner: web.AppRunner | None = None
         self.base_url = ""
+        self.long_connection = FeishuLongConnectionStandIn(app_id, app_secret)
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -101,15 +105,19 @@ class FeishuStandIn:
         app.router.add_patch("/open-apis/im/v1/messages/{message_id}", self._patch)
         app.router.add_post("/open-apis/im/v1/images", self._image)
         app.router.add_post("/open-apis/im/v1/files", self._file)
+        self.long_connection.install(app)
         self.runner = web.AppRunner(app, access_log=None)
         await self.runner.setup()
         site = web.TCPSite(self.runner, "127.0.0.1", 0)
         await site.start()
         port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         self.base_url = f"http://127.0.0.1:{port}"
+        self.long_connection.base_url = self.base_url
         return self
 
     async def stop(self) -> None:
+        for ws in list(self.long_connection.connections):
+            await ws.close()
         if self.runner is not None:
             await self.runner.cleanup()
 

@@ -11,7 +11,6 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.enums import ParseMode
 
 from bot.channels.base import Channel
-from bot.channels.config import ChannelConfigError
 from bot.channels.dedup import Deduplicator, SqlDeduplicator
 from bot.channels.dingtalk.api import DingTalkApi
 from bot.channels.dingtalk.session import DingTalkSession
@@ -91,7 +90,4 @@ class DingTalkChannel(Channel):
 
 
 def dingtalk_settings() -> DingTalkSettings:
-    try:
-        return load_dingtalk_settings()
-    except ValueError as exc:
-        raise ChannelConfigError(str(exc)) from exc
+    return load_dingtalk_settings()

@@ -7,13 +7,11 @@ from urllib.parse import urlsplit
 from pydantic import SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.channels.config import ChannelConfigError
+
 DINGTALK_DEFAULT_API_BASE = "https://api.dingtalk.com"
 # The media upload still lives on the old API host; a stand-in serves both on one base.
 DINGTALK_DEFAULT_OAPI_BASE = "https://oapi.dingtalk.com"
-
-
-class ChannelSettingsError(ValueError):
-    """A channel cannot start: the message names the missing or invalid variable."""
 
 
 class DingTalkSettings(BaseSettings):
@@ -52,8 +50,8 @@ def load_dingtalk_settings(**overrides: object) -> DingTalkSettings:
         fields = ", ".join(
             f"DINGTALK_{'_'.join(map(str, e['loc'])).upper()}" for e in exc.errors()
         )
-        raise ChannelSettingsError(f"DingTalk settings invalid: {fields}") from exc
+        raise ChannelConfigError(f"DingTalk settings invalid: {fields}") from exc
     missing = settings.missing()
     if missing:
-        raise ChannelSettingsError(f"DingTalk channel needs {', '.join(missing)}")
+        raise ChannelConfigError(f"DingTalk channel needs {', '.join(missing)}")
     return settings

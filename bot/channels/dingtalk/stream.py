@@ -30,7 +30,7 @@ from dingtalk_stream import AckMessage, CallbackHandler, CallbackMessage, Chatbo
 from dingtalk_stream.card_callback import CardCallbackMessage
 from dingtalk_stream.version import VERSION_STRING
 
-from bot.channels.dedup import EventDeduplicator
+from bot.channels.dedup import Deduplicator
 from bot.channels.dingtalk.render import clicked_data
 from bot.channels.dingtalk.settings import DingTalkSettings
 from bot.channels.inbound import InboundAction, InboundEvent, InboundMessage
@@ -102,7 +102,7 @@ class _TopicHandler(CallbackHandler):
 
 
 class SmebotStreamClient(dingtalk_stream.DingTalkStreamClient):
-    def __init__(self, settings: DingTalkSettings, sink: EventSink, dedup: EventDeduplicator,
+    def __init__(self, settings: DingTalkSettings, sink: EventSink, dedup: Deduplicator,
                  locate_card: CardLocator = lambda _card_id: None) -> None:
         assert settings.client_id and settings.client_secret
         super().__init__(dingtalk_stream.Credential(

@@ -9,7 +9,6 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.enums import ParseMode
 
 from bot.channels.base import Channel
-from bot.channels.config import ChannelConfigError
 from bot.channels.dedup import Deduplicator, SqlDeduplicator
 from bot.channels.feishu.api import FeishuApi
 from bot.channels.feishu.session import FeishuSession
@@ -81,7 +80,4 @@ class FeishuChannel(Channel):
 
 
 def feishu_settings() -> FeishuSettings:
-    try:
-        return load_feishu_settings()
-    except ValueError as exc:
-        raise ChannelConfigError(str(exc)) from exc
+    return load_feishu_settings()

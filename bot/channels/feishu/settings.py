@@ -7,11 +7,9 @@ from typing import Literal
 from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.channels.config import ChannelConfigError
+
 FEISHU_DEFAULT_API_BASE = "https://open.feishu.cn"
-
-
-class ChannelSettingsError(ValueError):
-    """A channel cannot start: the message names the missing or invalid variable."""
 
 
 class FeishuSettings(BaseSettings):
@@ -51,10 +49,10 @@ def load_feishu_settings(**overrides: object) -> FeishuSettings:
         settings = FeishuSettings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         fields = ", ".join(f"FEISHU_{'_'.join(map(str, e['loc'])).upper()}" for e in exc.errors())
-        raise ChannelSettingsError(f"Feishu settings invalid: {fields}") from exc
+        raise ChannelConfigError(f"Feishu settings invalid: {fields}") from exc
     missing = settings.missing()
     if missing:
-        raise ChannelSettingsError(
+        raise ChannelConfigError(
             f"Feishu channel needs {', '.join(missing)} (mode {settings.mode})"
         )
     return settings

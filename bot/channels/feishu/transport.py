@@ -11,6 +11,7 @@ background, so Feishu gets its answer well inside its 3-second window.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 import time
@@ -19,7 +20,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.channels.dedup import EventDeduplicator
+from bot.channels.dedup import Deduplicator
 from bot.channels.feishu.events import CHANNEL, action_event, message_event
 from bot.channels.feishu.settings import FeishuSettings
 from bot.channels.inbound import InboundEvent
@@ -35,7 +36,7 @@ class FeishuEventRouter:
     """Owns the SDK dispatcher and forwards what it decodes to the sink, once per event id."""
 
     def __init__(self, settings: FeishuSettings, sink: EventSink,
-                 dedup: EventDeduplicator) -> None:
+                 dedup: Deduplicator) -> None:
         import lark_oapi as lark
         from lark_oapi.event.callback.model.p2_card_action_trigger import (
             P2CardActionTriggerResponse,
@@ -146,41 +147,79 @@ class FeishuHttpCallback:
 class FeishuLongConnection:
     """`FEISHU_MODE=ws`: the SDK's long connection, which dials out (no public URL needed).
 
-    `lark.ws.Client.start()` blocks and drives a module-level event loop, so it runs on its own
-    thread with a fresh loop of its own; decoded events hop back to the bot's loop.
+    `lark.ws.Client.start()` blocks and drives the event loop its module holds, so it runs on
+    a thread of its own with a fresh loop; decoded events hop back to the bot's loop. Stopping
+    turns the SDK's auto-reconnect off, closes the socket and stops that loop.
     """
 
     def __init__(self, router: FeishuEventRouter) -> None:
         self.router = router
         self.thread: threading.Thread | None = None
+        self.client: Any = None
+        self.ws_loop: asyncio.AbstractEventLoop | None = None
 
     async def start(self) -> None:
+        import lark_oapi as lark
+        import lark_oapi.ws.client as ws_client
+
         self.router.loop = asyncio.get_running_loop()
         settings = self.router.settings
         assert settings.app_id and settings.app_secret
+        self.ws_loop = asyncio.new_event_loop()
+        ready = threading.Event()
 
         def run() -> None:
-            import lark_oapi as lark
-            import lark_oapi.ws.client as ws_client
-
-            ws_client.loop = asyncio.new_event_loop()  # this thread's loop, not the bot's
-            asyncio.set_event_loop(ws_client.loop)
-            client = lark.ws.Client(
+            assert self.ws_loop is not None
+            asyncio.set_event_loop(self.ws_loop)
+            # The SDK drives its module-level loop; the one it made at import is kept (and put
+            # back afterwards) so it is neither lost nor closed under whoever owns it.
+            imported_loop = ws_client.loop
+            ws_client.loop = self.ws_loop
+            self.client = lark.ws.Client(
                 settings.app_id, settings.app_secret.get_secret_value(),  # type: ignore[union-attr]
                 event_handler=self.router.dispatcher, domain=settings.api_origin,
-                log_level=lark.LogLevel.INFO,
+                log_level=lark.LogLevel.WARNING,
             )
+            ready.set()
             try:
-                client.start()
+                self.client.start()
+            except RuntimeError:
+                pass  # "Event loop stopped before Future completed": our stop()
             except Exception:
                 logger.exception("Feishu long connection stopped")
+            finally:
+                _finish(self.ws_loop, self.client)
+                ws_client.loop = imported_loop
 
         self.thread = threading.Thread(target=run, name="feishu-ws", daemon=True)
         self.thread.start()
+        await asyncio.to_thread(ready.wait, 10)
 
     async def stop(self) -> None:
-        # The SDK offers no way to stop its loop; the daemon thread ends with the process.
+        loop, client = self.ws_loop, self.client
+        if loop is not None and client is not None and not loop.is_closed():
+            client._auto_reconnect = False
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(loop.stop)  # the thread then closes the socket
+        if self.thread is not None:
+            await asyncio.to_thread(self.thread.join, 10)
+            self.thread = None
         await self.router.drain()
+
+
+def _finish(loop: asyncio.AbstractEventLoop, client: Any) -> None:
+    """Cancel what the SDK left on its loop (ping and receive loops, its cache's cron), close
+    the websocket, then the loop."""
+    pending = asyncio.all_tasks(loop)
+    for task in pending:
+        task.cancel()
+    with contextlib.suppress(Exception):
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+    connection = getattr(client, "_conn", None)
+    if connection is not None:
+        with contextlib.suppress(Exception):
+            loop.run_until_complete(connection.close())
+    loop.close()
 
 
 def _fresh(timestamp: str) -> bool:

@@ -11,10 +11,11 @@ import pytest
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from sqlalchemy import create_engine
 
+from bot.channels.config import ChannelConfigError
 from bot.channels.dedup import MemoryDeduplicator, SqlDeduplicator
 from bot.channels.feishu.api import FeishuApi, FeishuApiError
 from bot.channels.feishu.render import render_cards
-from bot.channels.feishu.settings import ChannelSettingsError, load_feishu_settings
+from bot.channels.feishu.settings import load_feishu_settings
 from bot.channels.feishu.transport import FeishuEventRouter, FeishuHttpCallback
 from bot.channels.inbound import InboundAction, InboundEvent, InboundMessage
 from tests.support.feishu_api import (
@@ -48,11 +49,11 @@ def settings_for(stand_in: FeishuStandIn, **extra: object):
 
 def test_missing_settings_are_named(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FEISHU_APP_ID", "cli_x")
-    with pytest.raises(ChannelSettingsError, match="FEISHU_APP_SECRET"):
+    with pytest.raises(ChannelConfigError, match="FEISHU_APP_SECRET"):
         load_feishu_settings()
     monkeypatch.setenv("FEISHU_APP_SECRET", "s")
     monkeypatch.setenv("FEISHU_MODE", "http")
-    with pytest.raises(ChannelSettingsError, match="FEISHU_ENCRYPT_KEY, FEISHU_VERIFICATION_TOKEN"):
+    with pytest.raises(ChannelConfigError, match="FEISHU_ENCRYPT_KEY, FEISHU_VERIFICATION_TOKEN"):
         load_feishu_settings()
     monkeypatch.setenv("FEISHU_MODE", "ws")
     settings = load_feishu_settings()
@@ -210,3 +211,26 @@ async def test_event_ids_survive_a_restart(feishu: FeishuStandIn, tmp_path: Path
             assert seen == 1
         else:
             assert seen == 0
+
+
+async def test_long_connection_receives_protobuf_frames(feishu: FeishuStandIn) -> None:
+    from bot.channels.feishu.transport import FeishuLongConnection
+
+    sink = Sink()
+    settings = load_feishu_settings(app_id=APP_ID, app_secret=APP_SECRET, mode="ws",
+                                    api_base=feishu.base_url)
+    connection = FeishuLongConnection(FeishuEventRouter(settings, sink, MemoryDeduplicator()))
+    await connection.start()
+    try:
+        await feishu.long_connection.wait_connected()
+        event = feishu.message_event("ou_carol", "长连接里的问题", event_id="ev-ws-1")
+        frame_id = await feishu.long_connection.push_event(event)
+        assert (await feishu.long_connection.wait_answer(frame_id))["code"] == 200
+        again = await feishu.long_connection.push_event(event)  # a redelivery
+        await feishu.long_connection.wait_answer(again)
+        await sink.wait(1)
+        await asyncio.sleep(0.2)
+        assert [(e.user_id, e.text) for e in sink.events] == [("ou_carol", "长连接里的问题")]
+    finally:
+        await connection.stop()
+    assert connection.thread is None and not feishu.long_connection.connections

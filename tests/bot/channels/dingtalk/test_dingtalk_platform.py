@@ -10,14 +10,11 @@ from collections.abc import AsyncIterator
 import pytest
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.channels.config import ChannelConfigError
 from bot.channels.dedup import MemoryDeduplicator
 from bot.channels.dingtalk.api import DingTalkApi, DingTalkApiError, Target
 from bot.channels.dingtalk.render import build_card, markdown_message, markdown_parts
-from bot.channels.dingtalk.settings import (
-    ChannelSettingsError,
-    DingTalkSettings,
-    load_dingtalk_settings,
-)
+from bot.channels.dingtalk.settings import DingTalkSettings, load_dingtalk_settings
 from bot.channels.dingtalk.stream import SmebotStreamClient
 from bot.channels.inbound import InboundAction, InboundEvent, InboundMessage
 from tests.support.dingtalk_api import CLIENT_ID, CLIENT_SECRET, ROBOT_CODE, DingTalkStandIn
@@ -45,7 +42,7 @@ def settings_for(stand_in: DingTalkStandIn, **extra: object) -> DingTalkSettings
 def test_missing_settings_are_named(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DINGTALK_CLIENT_ID", "ding1")
     monkeypatch.setenv("DINGTALK_CLIENT_SECRET", "s")
-    with pytest.raises(ChannelSettingsError, match="DINGTALK_ROBOT_CODE"):
+    with pytest.raises(ChannelConfigError, match="DINGTALK_ROBOT_CODE"):
         load_dingtalk_settings()
     monkeypatch.setenv("DINGTALK_ROBOT_CODE", "ding1")
     settings = load_dingtalk_settings()

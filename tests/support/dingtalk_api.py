@@ -52,6 +52,7 @@ class Outgoing:
     payload: dict[str, Any]
     card_biz_id: str | None = None
     history: list[dict[str, Any]] = field(default_factory=list)
+    seq: int = 0  # the stand-in's change counter when it was sent or last updated
 
     @property
     def text(self) -> str:
@@ -94,7 +95,8 @@ class DingTalkStandIn:
         self._failures: list[list[Any]] = []
         self._changed = asyncio.Event()
         self._connected = asyncio.Event()
-        self._ids = itertools.count(1)
+        self._seq = itertools.count(1)
+        self.last_seq = 0
         self.runner: web.AppRunner | None = None
         self.base_url = ""
 
@@ -235,11 +237,17 @@ class DingTalkStandIn:
                 await asyncio.wait_for(self._changed.wait(), min(remaining, 0.5))
         return self.acks[frame_id]
 
-    async def wait_for(self, predicate: Any, timeout: float = 15.0) -> Outgoing:  # noqa: ASYNC109
+    def mark(self) -> int:
+        """The change counter now: `wait_for(..., after=mark)` sees only later changes."""
+        return self.last_seq
+
+    async def wait_for(self, predicate: Any, timeout: float = 15.0,  # noqa: ASYNC109
+                       *, after: int = 0) -> Outgoing:
+        """The first message sent or updated after `after` for which `predicate` is true."""
         deadline = time.monotonic() + timeout
         while True:
             for item in self.outbox:
-                if predicate(item):
+                if item.seq > after and predicate(item):
                     return item
             remaining = deadline - time.monotonic()
             if remaining <= 0:
@@ -295,6 +303,7 @@ class DingTalkStandIn:
 
     def _add(self, item: Outgoing) -> None:
         self.outbox.append(item)
+        self.last_seq = item.seq = next(self._seq)
         self._changed.set()
 
     async def _batch_send(self, request: web.Request) -> web.Response:
@@ -359,6 +368,7 @@ class DingTalkStandIn:
         card.payload = json.loads(body["cardData"])
         self.outbox.remove(card)
         self.outbox.append(card)  # "changed last", as for edits elsewhere
+        self.last_seq = card.seq = next(self._seq)
         self._changed.set()
         return web.json_response({"success": True, "result": True})
 

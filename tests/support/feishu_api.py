@@ -57,6 +57,7 @@ class SentMessage:
     msg_type: str
     content: dict[str, Any]
     history: list[dict[str, Any]] = field(default_factory=list)  # earlier contents (patches)
+    seq: int = 0  # the stand-in's change counter when it was sent or last patched
 
     @property
     def text(self) -> str:
@@ -90,6 +91,8 @@ class FeishuStandIn:
         self.requests: list[dict[str, Any]] = []
         self._failures: list[list[Any]] = []
         self._ids = itertools.count(1)
+        self._seq = itertools.count(1)
+        self.last_seq = 0
         self._changed = asyncio.Event()
         self.runner: web.AppRunner | None = None
         self.base_url = ""
@@ -130,13 +133,21 @@ class FeishuStandIn:
         return [self.messages[i] for i in self.order
                 if receive_id is None or self.messages[i].receive_id == receive_id]
 
-    async def wait_for(self, predicate: Any, timeout: float = 15.0  # noqa: ASYNC109
-                       ) -> SentMessage:
-        """The first message (sent or patched) for which `predicate(message)` is true."""
+    def mark(self) -> int:
+        """The change counter now: `wait_for(..., after=mark)` sees only later changes."""
+        return self.last_seq
+
+    def _touch(self, message: SentMessage) -> None:
+        self.last_seq = message.seq = next(self._seq)
+        self._changed.set()
+
+    async def wait_for(self, predicate: Any, timeout: float = 15.0,  # noqa: ASYNC109
+                       *, after: int = 0) -> SentMessage:
+        """The first message sent or patched after `after` for which `predicate` is true."""
         deadline = time.monotonic() + timeout
         while True:
             for message in self.sent():
-                if predicate(message):
+                if message.seq > after and predicate(message):
                     return message
             remaining = deadline - time.monotonic()
             if remaining <= 0:
@@ -204,7 +215,7 @@ class FeishuStandIn:
         message_id = f"om_{next(self._ids):06d}{uuid.uuid4().hex[:8]}"
         self.messages[message_id] = SentMessage(message_id, receive_id, id_type, msg_type, content)
         self.order.append(message_id)
-        self._changed.set()
+        self._touch(self.messages[message_id])
         return web.json_response({"code": 0, "msg": "success", "data": {
             "message_id": message_id, "msg_type": msg_type, "chat_id": receive_id,
             "create_time": str(int(time.time() * 1000)),
@@ -254,7 +265,7 @@ class FeishuStandIn:
         message.content = content
         self.order.remove(message.message_id)
         self.order.append(message.message_id)  # "changed last" ordering for waits
-        self._changed.set()
+        self._touch(message)
         return web.json_response({"code": 0, "msg": "success", "data": {}})
 
     async def _upload(self, request: web.Request, field_name: str, kind: str) -> dict[str, Any]:

@@ -32,6 +32,24 @@ EventSink = Callable[[InboundEvent], Awaitable[None]]
 MAX_EVENT_AGE_SECONDS = 600
 
 
+class _RefusalFilter(logging.Filter):
+    """The SDK logs every refused event with a traceback; `FeishuHttpCallback` already logs a
+    one-line warning with the reason, so a forged request does not fill the log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("handle event failed")
+
+
+def _tame_sdk_logging() -> None:
+    """The SDK prints to stdout with a handler of its own: let its records go through the
+    bot's logging instead (once), without the tracebacks of refused events."""
+    from lark_oapi.core import log as sdk_log
+
+    sdk_log.logger.removeHandler(sdk_log.handler)
+    if not any(isinstance(f, _RefusalFilter) for f in sdk_log.logger.filters):
+        sdk_log.logger.addFilter(_RefusalFilter())
+
+
 class FeishuEventRouter:
     """Owns the SDK dispatcher and forwards what it decodes to the sink, once per event id."""
 
@@ -42,6 +60,7 @@ class FeishuEventRouter:
             P2CardActionTriggerResponse,
         )
 
+        _tame_sdk_logging()
         self.settings = settings
         self.sink = sink
         self.dedup = dedup

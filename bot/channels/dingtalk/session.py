@@ -4,7 +4,9 @@
 |--------------------------|-------------------------------------------------------------------|
 | sendMessage, no buttons  | markdown: the user's last sessionWebhook while it is valid, else  |
 |                          | the robot API (oToMessages/batchSend or groupMessages/send)      |
-| sendMessage with buttons | a robot interactive card (StandardCard); clicks come back by Stream |
+| sendMessage with buttons | a robot interactive card (StandardCard); clicks come back by Stream; |
+|                          | as a reply (webhook valid) the text goes by the webhook and the card |
+|                          | carries only the buttons, until an edit changes the text           |
 | editMessageText / Markup | the card is updated; a plain markdown message cannot be: posted anew |
 | sendPhoto / sendDocument | media/upload, then sampleImageMsg / sampleFile                    |
 | answerCallbackQuery      | its text as a message (DingTalk has no toast)                     |
@@ -35,6 +37,7 @@ from bot.channels.platform_session import Conversation, PlatformSession
 
 # A webhook close to expiry is not worth the race: use the robot API instead.
 WEBHOOK_MARGIN_MS = 60_000
+BUTTONS_ONLY_TEXT = "👇"  # a card whose text went by the sessionWebhook just above it
 
 
 class DingTalkSession(PlatformSession):
@@ -45,6 +48,8 @@ class DingTalkSession(PlatformSession):
         self.api = api
         self.webhooks: dict[Conversation, tuple[str, int]] = {}
         self.cards: dict[str, Conversation] = {}
+        # Cards sent beside a webhook reply -> that reply's HTML (the text they do not repeat).
+        self.buttons_only: dict[str, str] = {}
 
     def remember_webhook(self, where: Conversation, webhook: str | None,
                          expires_ms: int | None) -> None:
@@ -74,21 +79,34 @@ class DingTalkSession(PlatformSession):
         parts = markdown_parts(html)
         if markup is None:
             return [await self._markdown(where, part) for part in parts], False
+        if self._webhook(where) is not None:
+            # A reply: the text through the message's sessionWebhook, the buttons on a card.
+            ids = [await self._markdown(where, part) for part in parts]
+            card_id = await self._card(where, BUTTONS_ONLY_TEXT, markup)
+            self.buttons_only[card_id] = html
+            return [*ids, card_id], True
         ids = [await self._markdown(where, part) for part in parts[:-1]]
+        return [*ids, await self._card(where, parts[-1], markup)], True
+
+    async def _card(self, where: Conversation, markdown: str,
+                    markup: InlineKeyboardMarkup | None) -> str:
         card_id = await self.api.send_card(Target(where.chat_id, where.group),
-                                           build_card(parts[-1], markup))
+                                           build_card(markdown, markup))
         self.cards[card_id] = where
-        return [*ids, card_id], True
+        return card_id
 
     async def edit(self, where: Conversation, platform_id: str, html: str,
                    markup: InlineKeyboardMarkup | None) -> None:
+        if self.buttons_only.get(platform_id) == html:  # only the buttons change
+            await self.api.update_card(platform_id, build_card(BUTTONS_ONLY_TEXT, markup))
+            return
+        self.buttons_only.pop(platform_id, None)
         parts = markdown_parts(html)
         await self.api.update_card(platform_id, build_card(parts[0], markup if len(parts) == 1
                                                            else None))
         for index, part in enumerate(parts[1:], start=1):
             if index == len(parts) - 1 and markup is not None:
-                self.cards[await self.api.send_card(Target(where.chat_id, where.group),
-                                                    build_card(part, markup))] = where
+                await self._card(where, part, markup)
             else:
                 await self._markdown(where, part)
 

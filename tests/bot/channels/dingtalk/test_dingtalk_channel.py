@@ -98,19 +98,36 @@ async def test_replies_by_webhook_cards_by_api_and_clicks_by_stream(
     again = await dingtalk.redeliver(data)
     await dingtalk.wait_ack(again)
 
+    # A reply with buttons: the text by the sessionWebhook, the buttons on a card below it.
     await dingtalk.push_robot_message("staff1", "/pick")
-    card = await dingtalk.wait_for(lambda o: o.kind == "card" and "请选择" in o.text)
-    assert (card.via, card.chat_id) == ("user", "staff1")
+    text = await dingtalk.wait_for(lambda o: "请选择" in o.text)
+    assert (text.via, text.kind) == ("webhook", "markdown")
+    card = await dingtalk.wait_for(lambda o: o.kind == "card")
+    assert (card.via, card.chat_id, card.text) == ("user", "staff1", "👇")
+    assert [b["label"]["text"] for b in card.buttons] == ["是", "否"]
     await dingtalk.push_card_click("staff1", card, "否")
-    await dingtalk.wait_for(lambda o: o is card and "pick:no" in o.text)
+    await dingtalk.wait_for(lambda o: o is card and "pick:no" in o.text)  # edited in place
     assert card.buttons == [] and len(card.history) == 1
     await dingtalk.wait_for(lambda o: o.text == "收到")
 
     await dingtalk.push_robot_message("staff2", "/pick", group_id="cidGroup9")
-    group_card = await dingtalk.wait_for(lambda o: "(group)" in o.text)
-    assert (group_card.via, group_card.chat_id) == ("group", "cidGroup9")
+    await dingtalk.wait_for(lambda o: "(group)" in o.text and o.chat_id == "cidGroup9")
+    group_card = await dingtalk.wait_for(lambda o: o.kind == "card" and o.via == "group")
+    assert group_card.chat_id == "cidGroup9"
     await dingtalk.push_card_click("staff2", group_card, "是")
     await dingtalk.wait_for(lambda o: o is group_card and "pick:yes" in o.text)
+
+    # Without a valid webhook (a reminder, say), a message with buttons is one whole card.
+    channel.session.webhooks.clear()
+    user_id = channel.identities.internal_id("dingtalk", "staff1")
+    keyboard = InlineKeyboardMarkup(inline_keyboard=[[
+        InlineKeyboardButton(text="好", callback_data="pick:ok")]])
+    await channel.bot.send_message(user_id, "<b>提醒</b>", reply_markup=keyboard)
+    whole = await dingtalk.wait_for(lambda o: o.kind == "card" and "提醒" in o.text)
+    assert (whole.via, whole.text) == ("user", "**提醒**")
+    await channel.bot.send_message(user_id, "没有按钮")
+    plain = await dingtalk.wait_for(lambda o: o.text == "没有按钮")
+    assert (plain.via, plain.kind) == ("user", "sampleMarkdown")
 
     await dingtalk.push_robot_message("staff1", "/files")
     document = await dingtalk.wait_for(lambda o: o.kind == "sampleFile")
@@ -119,4 +136,4 @@ async def test_replies_by_webhook_cards_by_api_and_clicks_by_stream(
     assert document.payload["fileName"] == "report.html"
     await asyncio.sleep(0.2)
     assert sum(1 for o in dingtalk.outbox if o.text.startswith("**收到**：你好")) == 1
-    assert channel.session.calls["SendMessage"] == 3  # the redelivered "你好" was not handled
+    assert channel.session.calls["SendMessage"] == 5  # the redelivered "你好" was not handled

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from aiogram import Bot, Dispatcher
+from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.types import BotCommand, BotCommandScopeDefault
 
 from bot.routers import build_root_router
@@ -26,10 +27,10 @@ from bot.scheduler import ReminderScheduler
 from bot.schema import FORGETTERS
 from infra.clock import Clock, make_clock
 from infra.db import Database
+from infra.fsm import DatabaseStorage
 from infra.middlewares import (
     ErrorMiddleware,
     ThrottlingMiddleware,
-    UserLockMiddleware,
     UserMiddleware,
     in_flight_tracker,
     install_tracker,
@@ -37,7 +38,6 @@ from infra.middlewares import (
 from infra.sender import Sender
 from infra.settings import Settings
 from infra.telegram import make_bot
-from infra.users import mark_inactive
 
 if TYPE_CHECKING:
     from knowledge.kb import KnowledgeBase
@@ -140,14 +140,7 @@ def build_services(
 
 def create_bot(services: Services, *, token: str | None = None) -> Bot:
     """A Bot on the real (or TELEGRAM_API_BASE) server; a 403 marks the user inactive."""
-
-    def on_forbidden(chat_id: int) -> None:
-        if chat_id > 0:  # private chats have the user's id; groups are negative
-            with services.db.session() as session:
-                mark_inactive(session, user_id=chat_id)
-            logger.info("user %s blocked the bot; marked inactive", chat_id)
-
-    return make_bot(services.settings, token=token, on_forbidden=on_forbidden)
+    return make_bot(services.settings, token=token, db=services.db)
 
 
 async def set_commands(bot: Bot) -> None:
@@ -167,14 +160,20 @@ def build_dispatcher(
 
     `throttle_seconds` overrides the setting (the console chat, one trusted user typing or
     piping lines, turns throttling off with 0)."""
-    dp = Dispatcher(**services.workflow_data())
+    # FSM state on the database (a flow survives a restart); SimpleEventIsolation handles one
+    # user's updates in one chat one at a time, in arrival order, and reads the state only once
+    # the previous update is done.
+    dp = Dispatcher(
+        storage=DatabaseStorage(services.db),
+        events_isolation=SimpleEventIsolation(),
+        **services.workflow_data(),
+    )
     install_tracker(dp)
     dp.update.outer_middleware(ErrorMiddleware())
     throttle = services.settings.throttle_seconds if throttle_seconds is None else throttle_seconds
     dp.update.outer_middleware(
         ThrottlingMiddleware(throttle, burst=services.settings.throttle_burst)
     )
-    dp.update.outer_middleware(UserLockMiddleware())
     dp.update.outer_middleware(UserMiddleware(services.db, services.clock))
     dp.include_router(build_root_router())
 

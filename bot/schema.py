@@ -14,8 +14,8 @@ from sqlmodel import Session, SQLModel, col
 
 import bot.models  # noqa: F401  (assessment and reminder tables, until their slices own them)
 import handlers.ask.models  # noqa: F401
+import infra.fsm
 import infra.users  # noqa: F401
-from bot.channels.dedup import ProcessedEvent  # noqa: F401  (callback de-duplication)
 from bot.channels.identity import forget_user as forget_identity
 from bot.models.assessments import AssessmentRecord
 from bot.models.reminders import ReminderSubscription

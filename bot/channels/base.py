@@ -25,12 +25,14 @@ from bot.channels.config import ChannelConfigError
 from infra.sender import Sender
 
 if TYPE_CHECKING:
+    from bot.channels.dedup import Deduplicator
     from bot.channels.identity import Identities
     from infra.db import Database
     from infra.settings import Settings
 
 # name -> "module:Class". Imported only when the channel is asked for.
 REGISTRY: dict[str, str] = {
+    "console": "bot.channels.console_channel:ConsoleChannel",
     "telegram": "bot.channels.telegram_channel:TelegramChannel",
     "wecom": "bot.channels.wecom.channel:WeComChannel",
     "feishu": "bot.channels.feishu.channel:FeishuChannel",
@@ -48,11 +50,15 @@ class Channel(ABC):
     # the dispatcher's start-up and shutdown and handles signals itself).
     blocking: ClassVar[bool] = False
 
-    def __init__(self, settings: Settings, db: Database, identities: Identities) -> None:
+    def __init__(self, settings: Settings, db: Database, identities: Identities,
+                 *, dedup: Deduplicator | None = None) -> None:
         self.check(settings)
         self.settings = settings
         self.db = db
         self.identities = identities
+        # The process's shared de-duplication (Redis or database) when the composition root
+        # has one; a channel falls back to its own otherwise.
+        self.dedup = dedup
 
     @classmethod
     @abstractmethod

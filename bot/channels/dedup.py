@@ -1,10 +1,12 @@
 """Seen-before checks for inbound platform callbacks (WeCom retries a callback three times,
 Feishu and DingTalk redeliver events): each delivery key is processed once, across restarts.
 
-`Deduplicator` is the interface; `SqlDeduplicator` backs it with a table in the bot's database
-(an INSERT that fails on the primary key means "seen"), which is atomic across processes that
-share the database. A Redis-backed implementation (SET NX with a TTL) can replace it without
-touching the channels.
+`Deduplicator` is the interface (the same `first_time(scope, key)` as `infra.dedup` on the svc
+branch, whose Redis/database implementation replaces this one when the composition root passes
+`services.dedup`); `SqlDeduplicator` backs it with a table in the bot's database (an INSERT that
+fails on the primary key means "seen"), atomic across processes sharing the database. Its table
+lives on a private MetaData, outside the Alembic-managed schema: it is a cache of recent keys,
+created on first use, and goes away with the svc implementation.
 """
 
 from __future__ import annotations
@@ -13,29 +15,27 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import delete
+from sqlalchemy import Column, DateTime, MetaData, String, Table, delete, insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Field, Session, SQLModel
 
 # Platforms retry within minutes; keys older than this are forgotten.
 DEFAULT_RETENTION = timedelta(days=3)
 
 
 class Deduplicator(Protocol):
-    async def first_time(self, channel: str, key: str) -> bool:
-        """True exactly once per (channel, key); False for every later delivery."""
+    async def first_time(self, scope: str, key: str) -> bool:
+        """True exactly once per (scope, key); False for every later delivery."""
         ...
 
 
-class ProcessedEvent(SQLModel, table=True):
-    """One inbound delivery already accepted (message id or event key, per channel)."""
-
-    __tablename__ = "processed_event"
-
-    channel: str = Field(primary_key=True, max_length=32)
-    event_key: str = Field(primary_key=True, max_length=255)
-    seen_at: datetime = Field(index=True)
+_METADATA = MetaData()
+PROCESSED_EVENT = Table(
+    "processed_event", _METADATA,
+    Column("channel", String(32), primary_key=True),
+    Column("event_key", String(255), primary_key=True),
+    Column("seen_at", DateTime(timezone=True), nullable=False, index=True),
+)
 
 
 class SqlDeduplicator:
@@ -44,15 +44,15 @@ class SqlDeduplicator:
     def __init__(self, engine: Engine, *, retention: timedelta = DEFAULT_RETENTION) -> None:
         self.engine = engine
         self.retention = retention
-        SQLModel.metadata.create_all(engine, tables=[ProcessedEvent.__table__])  # type: ignore[list-item]
+        _METADATA.create_all(engine)
         self._inserts = 0
 
     def first_time_sync(self, channel: str, key: str) -> bool:
         now = datetime.now(UTC)
         try:
-            with Session(self.engine) as session:
-                session.add(ProcessedEvent(channel=channel, event_key=key[:255], seen_at=now))
-                session.commit()
+            with self.engine.begin() as connection:
+                connection.execute(insert(PROCESSED_EVENT).values(
+                    channel=channel, event_key=key[:255], seen_at=now))
         except IntegrityError:
             return False
         self._inserts += 1
@@ -64,12 +64,11 @@ class SqlDeduplicator:
         return await asyncio.to_thread(self.first_time_sync, channel, key)
 
     def prune(self, before: datetime) -> int:
-        with Session(self.engine) as session:
-            result = session.execute(
-                delete(ProcessedEvent).where(ProcessedEvent.seen_at < before)  # type: ignore[arg-type]
+        with self.engine.begin() as connection:
+            result = connection.execute(
+                delete(PROCESSED_EVENT).where(PROCESSED_EVENT.c.seen_at < before)
             )
-            session.commit()
-            return int(result.rowcount or 0)  # type: ignore[attr-defined]
+            return int(result.rowcount or 0)
 
 
 class MemoryDeduplicator:

@@ -17,7 +17,7 @@ from typing import Any
 
 from aiogram import Bot
 from aiogram.client.session.base import BaseSession
-from aiogram.exceptions import TelegramForbiddenError
+from aiogram.exceptions import TelegramForbiddenError, TelegramNetworkError
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import Message
@@ -41,6 +41,8 @@ class RoutingSession(BaseSession):
 
     def bot_for(self, chat_id: int) -> Bot:
         channel = self.identities.channel_of(int(chat_id))
+        if channel == "telegram" and channel not in self.bots:
+            channel = "console"  # small ids are the console's when Telegram is not running
         bot = self.bots.get(channel)
         if bot is None:
             raise LookupError(f"chat {chat_id} is on {channel}, which is not running here")
@@ -54,9 +56,13 @@ class RoutingSession(BaseSession):
         if isinstance(chat_id, int):
             try:
                 target = self.bot_for(chat_id)
-            except (IdentityError, LookupError) as exc:
-                # Nobody to deliver to on a running channel: like a user who blocked the bot.
+            except IdentityError as exc:
+                # Nobody behind this id any more (/forget): like a user who blocked the bot.
                 raise TelegramForbiddenError(method=method, message=str(exc)) from exc
+            except LookupError as exc:
+                # The user's channel is not running in this process: retry later, never
+                # deactivate the subscription for it.
+                raise TelegramNetworkError(method=method, message=str(exc)) from exc
             return await target.session(target, method, timeout=timeout)
         results = [await target.session(target, method, timeout=timeout)
                    for target in self.bots.values()]

@@ -28,6 +28,7 @@ from bot.channels.routing import ChannelSender, RoutingSession
 
 if TYPE_CHECKING:
     from bot.app import Services
+    from bot.channels.dedup import Deduplicator
     from infra.db import Database
     from infra.settings import Settings
 
@@ -44,11 +45,12 @@ def check_channels(settings: Settings, names: Iterable[str]) -> list[str]:
     return unique
 
 
-def build_channels(settings: Settings, db: Database, names: Sequence[str]) -> tuple[
-    list[Channel], Identities
-]:
+def build_channels(
+    settings: Settings, db: Database, names: Sequence[str], *, dedup: Deduplicator | None = None
+) -> tuple[list[Channel], Identities]:
     identities = Identities(db.engine)
-    return [channel_class(name)(settings, db, identities) for name in names], identities
+    channels = [channel_class(name)(settings, db, identities, dedup=dedup) for name in names]
+    return channels, identities
 
 
 def outbound_for(channels: Sequence[Channel], identities: Identities) -> tuple[Bot, ChannelSender]:
@@ -68,7 +70,9 @@ def configured_channels(settings: Settings, names: Iterable[str]) -> list[str]:
 async def run_channels(services: Services, names: Sequence[str]) -> None:
     from bot.app import build_dispatcher
 
-    channels, identities = build_channels(services.settings, services.db, names)
+    # services.dedup: the shared (Redis/database) de-duplication once the composition root has it.
+    channels, identities = build_channels(services.settings, services.db, names,
+                                          dedup=getattr(services, "dedup", None))
     outbound, sender = outbound_for(channels, identities)
     services.outbound_bot = outbound
     services.sender = sender

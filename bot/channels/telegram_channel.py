@@ -17,9 +17,9 @@ from aiogram import Bot, Dispatcher
 from bot.channels.base import Channel
 from bot.channels.config import ChannelConfigError
 from infra.telegram import make_bot
-from infra.users import mark_inactive
 
 if TYPE_CHECKING:
+    from bot.channels.dedup import Deduplicator
     from bot.channels.identity import Identities
     from infra.db import Database
     from infra.settings import Settings
@@ -33,16 +33,10 @@ class TelegramChannel(Channel):
     name: ClassVar[str] = "telegram"
     blocking: ClassVar[bool] = True
 
-    def __init__(self, settings: Settings, db: Database, identities: Identities) -> None:
-        super().__init__(settings, db, identities)
-
-        def on_forbidden(chat_id: int) -> None:
-            if chat_id > 0:  # private chats have the user's id; groups are negative
-                with db.session() as session:
-                    mark_inactive(session, user_id=chat_id)
-                logger.info("user %s blocked the bot; marked inactive", chat_id)
-
-        self._bot = make_bot(settings, on_forbidden=on_forbidden)
+    def __init__(self, settings: Settings, db: Database, identities: Identities,
+                 *, dedup: Deduplicator | None = None) -> None:
+        super().__init__(settings, db, identities, dedup=dedup)
+        self._bot = make_bot(settings, db=db)  # a 403 marks the user inactive
 
     @classmethod
     def check(cls, settings: Settings) -> None:

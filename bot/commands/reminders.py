@@ -10,7 +10,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from bot.cli import CliError
-from infra.clock import make_clock
+from infra.clock import make_clock, today_in
 from infra.settings import Settings
 from knowledge.deadlines import BatchYearError, plan_deadlines
 
@@ -75,7 +75,7 @@ def _database(settings: Settings) -> Database:
 
 
 def _today(settings: Settings) -> date:
-    return make_clock(settings.smebot_now)().astimezone(settings.tz).date()
+    return today_in(make_clock(settings.smebot_now), settings.tz)
 
 
 def cmd_plan(args: argparse.Namespace) -> int:

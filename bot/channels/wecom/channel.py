@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import replace
 from typing import TYPE_CHECKING, ClassVar
 
 from aiogram import Bot, Dispatcher
@@ -18,6 +19,7 @@ from bot.channels.wecom.client import WeComClient
 from bot.channels.wecom.inbound import WeComInbound
 from bot.channels.wecom.session import WeComSession
 from bot.channels.wecom.settings import WeComSettings
+from infra.retry import RetryPolicy
 from infra.sender import Sender
 from infra.telegram import _caller_retries
 
@@ -37,13 +39,13 @@ class WeComChannel(Channel):
 
     def __init__(self, settings: Settings, db: Database, identities: Identities,
                  *, dedup: Deduplicator | None = None) -> None:
-        super().__init__(settings, db, identities)
+        super().__init__(settings, db, identities, dedup=dedup)
         self.wecom = wecom_settings(settings).require()
         self.client = WeComClient(self.wecom)
         self.session = WeComSession(self.client, identities, caller_retries=_caller_retries)
         self._bot = Bot(token=WECOM_BOT_TOKEN, session=self.session,
                         default=DefaultBotProperties(parse_mode=ParseMode.HTML))
-        self.dedup = dedup or SqlDeduplicator(db.engine)
+        self.dedup: Deduplicator = dedup or SqlDeduplicator(db.engine)
         self.inbound: WeComInbound | None = None
         self.callback: WeComCallback | None = None
         self._runner: web.AppRunner | None = None
@@ -57,11 +59,13 @@ class WeComChannel(Channel):
         wecom_settings(settings).require()
 
     def sender(self) -> Sender:
+        attempts = self.settings.send_max_attempts
+        base = RetryPolicy.from_settings(self.settings, max_attempts=attempts)
         return Sender(
             rate_per_second=self.wecom.wecom_send_rate_per_second,
             per_chat_per_second=self.wecom.wecom_send_rate_per_user_per_minute / 60.0,
-            max_attempts=self.settings.send_max_attempts,
-            base_delay=self.wecom.wecom_retry_base_delay,
+            # WeCom's 45009 carries no wait time: the session reports 1 s, backoff does the rest.
+            retry=replace(base, base_delay=self.wecom.wecom_retry_base_delay),
         )
 
     def build_app(self, dp: Dispatcher) -> web.Application:

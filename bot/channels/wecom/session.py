@@ -24,6 +24,7 @@ import itertools
 import json
 import logging
 import mimetypes
+import re
 import time
 from collections import OrderedDict
 from collections.abc import AsyncGenerator
@@ -78,6 +79,7 @@ logger = logging.getLogger(__name__)
 
 CHANNEL = "wecom"
 BOT_NAME = "集群通"
+_CJK = re.compile(r"[\u4e00-\u9fff]")  # Chinese text gets the Chinese card hint
 _KEPT_MESSAGES = 20_000  # message records kept for clicks and number menus (LRU)
 
 # True while a caller with its own retry policy (the reminder Sender) is sending: the client
@@ -236,7 +238,7 @@ class WeComSession(BaseSession):
         if markup is None or not getattr(markup, "inline_keyboard", None):
             record.choices, record.markup = [], None
             return
-        lang = "en" if record.text and record.text.isascii() else "zh"
+        lang = "zh" if not record.text or _CJK.search(record.text) else "en"
         plan = keyboard_cards(markup, message_id=record.message_id,
                               title=card_title(record.text, lang), lang=lang)
         record.choices = plan.choices

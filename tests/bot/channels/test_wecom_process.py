@@ -1,4 +1,5 @@
-"""`smebot run --channel wecom` as its own process against the WeCom stand-in.
+"""`smebot run --channel wecom --channel telegram` as its own process against the WeCom and
+Bot API stand-ins: two channels, one dispatcher, one process.
 
 The process is configured with WeCom's published sample credentials (token, corp id,
 EncodingAESKey), so its URL verification must answer the published sample; everything else
@@ -26,12 +27,14 @@ from tests.bot.channels.test_wecom_platform import (
     SAMPLE_TOKEN,
     SAMPLE_VERIFY,
 )
+from tests.support.bot_api import BotAPIStandIn
 from tests.support.wecom_api import Card, WeComStandIn
 
 pytestmark = pytest.mark.e2e
 
 REPO = Path(__file__).resolve().parents[3]
 USER = "ZhangSan"
+TELEGRAM_USER = 4343
 # 30 days before the 2026 annual report (due 2026-04-30) at the reminder hour: a batch-2023
 # subscription made now is due at once.
 NOW = "2026-03-31T09:00:00+08:00"
@@ -44,9 +47,10 @@ def _free_port() -> int:
 
 
 class Running:
-    def __init__(self, standin: WeComStandIn, process: asyncio.subprocess.Process,
-                 log: Path) -> None:
+    def __init__(self, standin: WeComStandIn, bot_api: BotAPIStandIn,
+                 process: asyncio.subprocess.Process, log: Path) -> None:
         self.standin = standin
+        self.bot_api = bot_api
         self.process = process
         self.log = log
 
@@ -56,17 +60,17 @@ class Running:
 
 @pytest.fixture
 async def wecom_process(
-    real_answerer: Any, answerer_data_dir: Path, tmp_path: Path
+    bot_api: BotAPIStandIn, real_answerer: Any, answerer_data_dir: Path, tmp_path: Path
 ) -> AsyncIterator[Running]:
     standin = await WeComStandIn(corp_id=SAMPLE_CORP_ID, token=SAMPLE_TOKEN,
                                  aes_key=SAMPLE_AES_KEY).start()
     port = _free_port()
     standin.callback_url = f"http://127.0.0.1:{port}/wecom/callback"
     env = dict(os.environ)
-    for name in ("TELEGRAM_BOT_TOKEN", "TELEGRAM_API_BASE"):
-        env.pop(name, None)
     env.update(
         standin.env(),
+        TELEGRAM_BOT_TOKEN=bot_api.token,
+        TELEGRAM_API_BASE=bot_api.base_url,
         WECOM_CALLBACK_HOST="127.0.0.1",
         WECOM_CALLBACK_PORT=str(port),
         SMEBOT_DATA_DIR=str(answerer_data_dir),  # reuse the session's retrieval index
@@ -79,10 +83,10 @@ async def wecom_process(
     log_path = tmp_path / "wecom-run.log"
     with log_path.open("wb") as log:
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", "--channel", "wecom",
+            sys.executable, "-m", "bot", "run", "--channel", "wecom", "--channel", "telegram",
             env=env, cwd=tmp_path, stdout=log, stderr=log,
         )
-        running = Running(standin, process, log_path)
+        running = Running(standin, bot_api, process, log_path)
         try:
             for _ in range(1800):  # the knowledge base loads first
                 if process.returncode is not None:
@@ -175,3 +179,11 @@ async def test_wecom_channel_end_to_end(wecom_process: Running) -> None:
     reminder = await standin.wait_for(USER, "截止日期提醒", after=mark, timeout=30)
     assert "2026-04-30" in reminder.text
     assert standin.token_fetches == 1  # one cached access_token for the whole session
+
+    # The same process serves Telegram too; the WeCom reminder did not go there.
+    telegram = wecom_process.bot_api
+    await telegram.wait_for_call("setMyCommands", timeout=60)
+    telegram.send_message(TELEGRAM_USER, "集群的有效期是多长时间？")
+    answer_tg = await telegram.wait_for(TELEGRAM_USER, "第十五条", timeout=60)
+    assert "三年" in answer_tg.text
+    assert not [m for m in telegram.messages(TELEGRAM_USER) if "截止日期提醒" in m.text]

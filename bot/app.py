@@ -23,8 +23,8 @@ from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.types import BotCommand, BotCommandScopeDefault
 
 from bot.routers import build_root_router
-from bot.scheduler import ReminderScheduler
-from bot.schema import FORGETTERS
+from bot.schema import FORGETTERS, prepare_database
+from handlers.reminders.scheduler import ReminderScheduler
 from infra.clock import Clock, make_clock
 from infra.db import Database
 from infra.fsm import DatabaseStorage
@@ -112,7 +112,7 @@ def build_services(
     """Build the services. `kb`/`answerer` may be passed in to share them (tests, restarts):
     the answerer loads an embedding model and takes seconds to build."""
     db = Database(settings.resolved_database_url)
-    db.create_all()
+    prepare_database(db)
     clock = make_clock(settings.smebot_now)
     if kb is None:
         from knowledge.kb import default_knowledge_base
@@ -124,7 +124,8 @@ def build_services(
         # warm_up: the model loads in the background so the first English question of a
         # long-running bot does not wait for torch; Chinese questions never need it.
         answerer = build_answerer(settings, warm_up=True)
-    # One sender for the process: its rate limits only work if everybody shares it.
+    # One sender for the process: its rate limits only work if everybody shares it. The reminder
+    # scheduler sends through it too.
     sender = Sender.from_settings(settings)
     scheduler = ReminderScheduler(db=db, clock=clock, settings=settings, sender=sender)
     return Services(
@@ -178,7 +179,7 @@ def build_dispatcher(
     dp.include_router(build_root_router())
 
     async def on_startup(bot: Bot) -> None:
-        services.db.create_all()
+        prepare_database(services.db)
         if set_menu:
             try:
                 await set_commands(bot)

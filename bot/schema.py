@@ -1,48 +1,42 @@
 """Every feature's tables and `/forget` hooks, known in this one place (the composition root).
 
 Importing this module registers every table on SQLModel.metadata, so `Database.create_all()`
-creates them all. `FORGETTERS` lists each feature's `forget_user(session, *, user_id)`, handed to
-the account slice's /forget as workflow data.
+creates them all (`prepare_database` also upgrades older files in place). `FORGETTERS` lists
+each feature's `forget_user(session, *, user_id)`, handed to the account slice's /forget as
+workflow data.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import delete as sa_delete
-from sqlmodel import Session, SQLModel, col
-
-import bot.models  # noqa: F401  (assessment and reminder tables, until their slices own them)
-import handlers.ask.models  # noqa: F401
+import handlers.ask.models
+import handlers.assess.models
+import handlers.reminders.models  # noqa: F401
 import infra.fsm
 import infra.users  # noqa: F401
 from bot.channels.identity import forget_user as forget_identity
-from bot.models.assessments import AssessmentRecord
-from bot.models.reminders import ReminderSubscription
 from handlers.ask import forget_user as forget_asked
-from infra.users import Forgetter
-
-
-def _forget_rows(*tables: type[SQLModel]) -> Forgetter:
-    """A stand-in `forget_user` for a feature that has none yet: deletes its rows by `user_id`;
-    rows hanging off them (deliveries, answers) go through their ON DELETE CASCADE keys."""
-
-    def forget(session: Session, *, user_id: int) -> int:
-        deleted = 0
-        for table in tables:
-            result = session.execute(sa_delete(table).where(col(table.user_id) == user_id))
-            deleted += result.rowcount or 0
-        return deleted
-
-    return forget
-
+from handlers.assess import forget_user as forget_assessments
+from handlers.reminders import forget_user as forget_reminders
+from handlers.reminders import schema as reminders_schema
+from infra.db import Database
 
 # Order: no constraint between features (each deletes only its own rows; the user row goes last).
 FORGETTERS: tuple[Callable[..., int], ...] = (
     forget_asked,
-    # TODO(assess helper): replace with handlers.assess's forget_user when the slice lands.
-    _forget_rows(AssessmentRecord),
-    # TODO(reminders helper): replace with handlers.reminders's forget_user.
-    _forget_rows(ReminderSubscription),
+    forget_assessments,
+    forget_reminders,
     forget_identity,  # the (channel, external id) -> user id row of a non-Telegram user
 )
+
+# Upgrades of databases written by earlier releases that `create_all` cannot do (it never adds
+# an index to an existing table). Idempotent; run after create_all. Alembic will replace them.
+UPGRADES: tuple[Callable[[Database], object], ...] = (reminders_schema.upgrade,)
+
+
+def prepare_database(db: Database) -> None:
+    """Every table, plus the in-place upgrades: what start-up and the CLI run first."""
+    db.create_all()
+    for upgrade in UPGRADES:
+        upgrade(db)

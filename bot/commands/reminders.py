@@ -66,11 +66,11 @@ def _emit(payload: object) -> None:
 
 
 def _database(settings: Settings) -> Database:
-    import bot.schema  # noqa: F401  (registers every feature's tables before create_all)
+    from bot.schema import prepare_database
     from infra.db import Database
 
     db = Database(settings.resolved_database_url)
-    db.create_all()
+    prepare_database(db)
     return db
 
 
@@ -79,7 +79,7 @@ def _today(settings: Settings) -> date:
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
-    from bot.repos import reminders as repo
+    from handlers.reminders import repo
 
     settings = Settings()
     today = args.today or _today(settings)
@@ -105,7 +105,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 
 def cmd_add_deadline(args: argparse.Namespace) -> int:
-    from bot.repos import reminders as repo
+    from handlers.reminders import repo
 
     settings = Settings()
     clock = make_clock(settings.smebot_now)
@@ -129,7 +129,7 @@ def cmd_add_deadline(args: argparse.Namespace) -> int:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    from bot.repos import reminders as repo
+    from handlers.reminders import repo
 
     settings = Settings()
     db = _database(settings)
@@ -171,7 +171,7 @@ async def _run_once(settings: Settings, names: list[str]) -> dict[str, int]:
     """One scheduler pass through every configured channel: each reminder goes out through its
     user's own channel (a routing bot) within that channel's limits (a per-channel sender)."""
     from bot.channels.runner import build_channels, outbound_for
-    from bot.scheduler import ReminderScheduler
+    from handlers.reminders.scheduler import ReminderScheduler
 
     db = _database(settings)
     channels, identities = build_channels(settings, db, names)

@@ -12,7 +12,7 @@ import pytest
 
 from bot.channels.identity import Identities
 from bot.cli import main
-from bot.repos import reminders as repo
+from handlers.reminders import repo
 from bot.schema import FORGETTERS  # noqa: F401  (registers every table)
 from infra.db import Database
 from infra.settings import Settings

@@ -12,8 +12,8 @@ import pytest
 
 from bot.channels.identity import Identities
 from bot.cli import main
-from handlers.reminders import repo
 from bot.schema import FORGETTERS  # noqa: F401  (registers every table)
+from handlers.reminders import repo
 from infra.db import Database
 from infra.settings import Settings
 from tests.support.bot_api import BotAPIStandIn

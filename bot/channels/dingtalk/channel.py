@@ -18,6 +18,7 @@ from bot.channels.dingtalk.settings import DingTalkSettings, load_dingtalk_setti
 from bot.channels.dingtalk.stream import SmebotStreamClient
 from bot.channels.inbound import InboundEvent, InboundMessage
 from bot.channels.platform_session import Conversation, PlatformInbound
+from infra.retry import RetryPolicy
 from infra.sender import Sender
 from infra.telegram import _caller_retries
 
@@ -48,13 +49,13 @@ class DingTalkChannel(Channel):
 
     def __init__(self, settings: Settings, db: Database, identities: Identities,
                  *, dedup: Deduplicator | None = None) -> None:
-        super().__init__(settings, db, identities)
+        super().__init__(settings, db, identities, dedup=dedup)
         self.dingtalk = dingtalk_settings()
         self.api = DingTalkApi(self.dingtalk, single_attempt=_caller_retries.get)
         self.session = DingTalkSession(self.api, identities)
         self._bot = Bot(token=DINGTALK_BOT_TOKEN, session=self.session,
                         default=DefaultBotProperties(parse_mode=ParseMode.HTML))
-        self.dedup = dedup or SqlDeduplicator(db.engine)
+        self.dedup: Deduplicator = dedup or SqlDeduplicator(db.engine)
         self.stream: SmebotStreamClient | None = None
         self._task: asyncio.Task[None] | None = None
 
@@ -67,10 +68,10 @@ class DingTalkChannel(Channel):
         dingtalk_settings()
 
     def sender(self) -> Sender:
+        retry = RetryPolicy.from_settings(self.settings,
+                                          max_attempts=self.settings.send_max_attempts)
         return Sender(rate_per_second=SEND_RATE_PER_SECOND,
-                      per_chat_per_second=SEND_RATE_PER_CHAT_PER_SECOND,
-                      max_attempts=self.settings.send_max_attempts,
-                      base_delay=self.settings.telegram_retry_base_delay)
+                      per_chat_per_second=SEND_RATE_PER_CHAT_PER_SECOND, retry=retry)
 
     async def start(self, dp: Dispatcher) -> None:
         inbound = DingTalkInbound(dp, self._bot, self.session)

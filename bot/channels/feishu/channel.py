@@ -19,6 +19,7 @@ from bot.channels.feishu.transport import (
     FeishuLongConnection,
 )
 from bot.channels.platform_session import PlatformInbound
+from infra.retry import RetryPolicy
 from infra.sender import Sender
 from infra.telegram import _caller_retries
 
@@ -38,13 +39,13 @@ class FeishuChannel(Channel):
 
     def __init__(self, settings: Settings, db: Database, identities: Identities,
                  *, dedup: Deduplicator | None = None) -> None:
-        super().__init__(settings, db, identities)
+        super().__init__(settings, db, identities, dedup=dedup)
         self.feishu = feishu_settings()
         self.api = FeishuApi(self.feishu, single_attempt=_caller_retries.get)
         self.session = FeishuSession(self.api, identities)
         self._bot = Bot(token=FEISHU_BOT_TOKEN, session=self.session,
                         default=DefaultBotProperties(parse_mode=ParseMode.HTML))
-        self.dedup = dedup or SqlDeduplicator(db.engine)
+        self.dedup: Deduplicator = dedup or SqlDeduplicator(db.engine)
         self.transport: FeishuHttpCallback | FeishuLongConnection | None = None
 
     @property
@@ -56,10 +57,10 @@ class FeishuChannel(Channel):
         feishu_settings()
 
     def sender(self) -> Sender:
+        retry = RetryPolicy.from_settings(self.settings,
+                                          max_attempts=self.settings.send_max_attempts)
         return Sender(rate_per_second=SEND_RATE_PER_SECOND,
-                      per_chat_per_second=SEND_RATE_PER_CHAT_PER_SECOND,
-                      max_attempts=self.settings.send_max_attempts,
-                      base_delay=self.settings.telegram_retry_base_delay)
+                      per_chat_per_second=SEND_RATE_PER_CHAT_PER_SECOND, retry=retry)
 
     def router(self, dp: Dispatcher) -> FeishuEventRouter:
         """The SDK dispatcher wired to the handlers (also used by tests of the long connection,

@@ -1,5 +1,7 @@
-"""`smebot run --channel dingtalk` as its own process: it opens a Stream connection to the
-DingTalk stand-in and answers through sessionWebhooks, cards and the robot APIs."""
+"""`smebot run --channel dingtalk --channel feishu` as its own process: it opens a Stream
+connection to the DingTalk stand-in and answers through sessionWebhooks, cards and the robot
+APIs; in the same process Feishu's long connection (`FEISHU_MODE=ws`) serves the Feishu
+stand-in's protobuf frames."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from tests.support.dingtalk_api import (
     DingTalkStandIn,
     Outgoing,
 )
+from tests.support.feishu_api import APP_ID, APP_SECRET, FeishuStandIn
 
 pytestmark = pytest.mark.e2e
 
@@ -43,17 +46,20 @@ async def say(dingtalk: DingTalkStandIn, text: str, **kwargs: Any) -> tuple[int,
 async def test_dingtalk_channel_end_to_end(real_answerer: Any, answerer_data_dir: Path,
                                            tmp_path: Path) -> None:
     dingtalk = await DingTalkStandIn().start()
+    feishu = await FeishuStandIn().start()
     env = {"DINGTALK_CLIENT_ID": CLIENT_ID, "DINGTALK_CLIENT_SECRET": CLIENT_SECRET,
            "DINGTALK_ROBOT_CODE": ROBOT_CODE, "DINGTALK_API_BASE": dingtalk.base_url,
+           "FEISHU_APP_ID": APP_ID, "FEISHU_APP_SECRET": APP_SECRET, "FEISHU_MODE": "ws",
+           "FEISHU_API_BASE": feishu.base_url,
            "DATABASE_URL": f"sqlite:///{tmp_path / 'dingtalk.sqlite3'}", "SMEBOT_NOW": NOW,
            "REMINDER_POLL_SECONDS": "0.5"}
 
     async def ready() -> bool:
-        return bool(dingtalk.connections)
+        return bool(dingtalk.connections) and bool(feishu.long_connection.connections)
 
     try:
-        async with smebot_run(["dingtalk"], env, data_dir=answerer_data_dir, work_dir=tmp_path,
-                              ready=ready):
+        async with smebot_run(["dingtalk", "feishu"], env, data_dir=answerer_data_dir,
+                              work_dir=tmp_path, ready=ready):
             opened = dingtalk.open_requests[-1]
             assert opened["clientId"] == CLIENT_ID
             assert {s["topic"] for s in opened["subscriptions"]} >= {"/v1.0/im/bot/messages/get"}
@@ -91,8 +97,8 @@ async def test_dingtalk_channel_end_to_end(real_answerer: Any, answerer_data_dir
             report = await dingtalk.wait_for(lambda o: o.kind == "sampleFile", after=mark,
                                              timeout=60)
             assert dingtalk.media[image.payload["photoURL"]]["bytes"].startswith(b"\x89PNG")
-            html = dingtalk.media[report.payload["mediaId"]]["bytes"].decode("utf-8")
-            assert html.startswith("<!DOCTYPE html>") and report.chat_id == USER
+            assert report.payload["fileName"].endswith(".docx") and report.chat_id == USER
+            assert dingtalk.media[report.payload["mediaId"]]["bytes"].startswith(b"PK")
 
             # A reminder, delivered proactively (oToMessages/batchSend) by the scheduler.
             await say(dingtalk, "/cancel")
@@ -110,7 +116,16 @@ async def test_dingtalk_channel_end_to_end(real_answerer: Any, answerer_data_dir
             mark = dingtalk.mark()
             await dingtalk.wait_ack(await dingtalk.push_card_click(USER, confirm, "确认删除"))
             await dingtalk.wait_for(lambda o: "已删除您的全部数据" in o.text, after=mark)
+
+            # The Feishu channel in the same process, by its long connection.
+            event = feishu.message_event("ou_ws_user", "年报什么时候截止？")
+            frame = await feishu.long_connection.push_event(event)
+            assert (await feishu.long_connection.wait_answer(frame))["code"] == 200
+            reply = await feishu.wait_for(lambda m: "4月30日" in m.text or "4 月 30 日" in m.text,
+                                          timeout=60)
+            assert reply.receive_id == "ou_ws_user" and "第十六条" in reply.text
     finally:
         await dingtalk.stop()
+        await feishu.stop()
     assert set(dingtalk.acks) == {f["headers"]["messageId"] for f in dingtalk.frames}
     assert sum(1 for r in dingtalk.requests if r["path"].endswith("accessToken")) == 1

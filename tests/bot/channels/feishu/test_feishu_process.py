@@ -104,8 +104,9 @@ async def test_feishu_channel_end_to_end(real_answerer: Any, answerer_data_dir: 
             report = await feishu.wait_for(lambda m: m.msg_type == "file", after=mark,
                                            timeout=60)
             assert feishu.uploads[image.content["image_key"]]["bytes"].startswith(b"\x89PNG")
-            html = feishu.uploads[report.content["file_key"]]["bytes"].decode("utf-8")
-            assert html.startswith("<!DOCTYPE html>")
+            upload = feishu.uploads[report.content["file_key"]]
+            assert upload["form"]["file_name"].endswith(".docx")
+            assert upload["bytes"].startswith(b"PK")  # a Word file is a zip
 
             # A reminder, delivered to the Feishu user by the scheduler.
             await say(feishu, url, "/cancel")

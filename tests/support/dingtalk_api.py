@@ -62,9 +62,7 @@ class Outgoing:
                              if c.get("type") == "markdown")
         if self.kind in ("markdown", "sampleMarkdown"):
             return str(p.get("text", ""))
-        if self.kind == "text":
-            return str(p.get("content", ""))
-        if self.kind == "sampleText":
+        if self.kind in ("text", "sampleText"):
             return str(p.get("content", ""))
         return f"[{self.kind}] " + json.dumps(p, ensure_ascii=False)
 
@@ -274,8 +272,8 @@ class DingTalkStandIn:
 
     @staticmethod
     def _unauthorised() -> web.Response:
-        return web.json_response({"code": "InvalidAuthentication",
-                                  "message": "不合法的access_token"}, status=401)
+        body = {"code": "InvalidAuthentication", "message": "不合法的access_token"}
+        return web.json_response(body, status=401)
 
     async def _token(self, request: web.Request) -> web.Response:
         body = await request.json()

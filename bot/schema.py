@@ -13,7 +13,7 @@ from collections.abc import Callable
 import handlers.ask.models
 import handlers.assess.models
 import handlers.reminders.models  # noqa: F401
-import infra.fsm
+import infra.fsm  # the FSM state table (registered on import)
 import infra.users  # noqa: F401
 from bot.channels.identity import forget_user as forget_identity
 from handlers.ask import forget_user as forget_asked

@@ -106,7 +106,7 @@ async def _serve_until_signal(dp: object, outbound: Bot) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             loop.add_signal_handler(sig, stop.set)
     workflow = {k: v for k, v in dp.workflow_data.items() if k != "bot"}
     await dp.emit_startup(bot=outbound, dispatcher=dp, bots=[outbound], **workflow)
@@ -115,6 +115,6 @@ async def _serve_until_signal(dp: object, outbound: Bot) -> None:
         await stop.wait()
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError, RuntimeError):
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                 loop.remove_signal_handler(sig)
         await dp.emit_shutdown(bot=outbound, dispatcher=dp, bots=[outbound], **workflow)

@@ -74,11 +74,16 @@ class TelegramChannel(Channel):
         context = SimpleNamespace(settings=self.settings, db=self.db)
         app = build_webhook_app(context, bot=self._bot, dp=dp)  # type: ignore[arg-type]
         runner = web.AppRunner(app, access_log=None)
-        await runner.setup()  # on_startup: the dispatcher's start-up, then setWebhook
+        try:
+            await runner.setup()  # on_startup: the dispatcher's start-up, then setWebhook
+        except BaseException:
+            await runner.cleanup()  # as aiohttp's run_app: the shutdown hooks still run
+            raise
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError, RuntimeError):
+            # Not in the main thread (tests) there are no signal handlers: nothing to catch.
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                 loop.add_signal_handler(sig, stop.set)
         try:
             await web.TCPSite(runner, self.settings.webhook_host,

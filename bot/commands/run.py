@@ -80,11 +80,14 @@ def _run_channels(settings: Settings, names: list[str]) -> int:
 
     from bot.app import build_services
     from bot.channels.runner import run_channels
+    from bot.channels.webhook import WebhookSetupError
 
     services = build_services(settings)
     logging.getLogger(__name__).info("starting channels: %s", ", ".join(names))
     try:
         asyncio.run(run_channels(services, names))
+    except WebhookSetupError as exc:
+        raise CliError(str(exc)) from exc
     except TelegramUnauthorizedError as exc:
         raise CliError("Telegram rejected TELEGRAM_BOT_TOKEN (401 Unauthorized)") from exc
     except TelegramNetworkError as exc:

@@ -4,11 +4,13 @@ card click or a typed figure, then the result, the chart (an image) and the repo
 from __future__ import annotations
 
 import asyncio
+import io
 import socket
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import docx
 import pytest
 
 from bot.app import build_dispatcher, build_services
@@ -115,5 +117,26 @@ async def test_full_assessment_by_card_clicks(wecom_bot: WeComStandIn) -> None:
     assert image.msgtype == "image" and image.media is not None
     assert image.media["data"].startswith(b"\x89PNG")
     assert report.msgtype == "file" and report.media is not None
-    assert report.media["filename"].endswith(".html")
-    assert report.media["data"].decode("utf-8").startswith("<!DOCTYPE html>")
+    assert report.media["filename"].endswith(".docx")  # the Word report, as on Telegram
+    word = docx.Document(io.BytesIO(report.media["data"]))
+    assert "目前尚不符合本版标准的要求" in "\n".join(p.text for p in word.paragraphs)
+    # The HTML report is one more button away, on one of the result's cards.
+    html_card = None
+    for _ in range(100):
+        html_card = next((c for c in standin.cards_for(USER, after=mark)
+                          if any("HTML" in option for option in c.options)), None)
+        if html_card is not None:
+            break
+        await asyncio.sleep(0.05)
+    assert html_card is not None
+    option = next(option for option in html_card.options if "HTML" in option)
+    mark = standin.mark()
+    await standin.click(USER, html_card, option)
+    for _ in range(100):
+        files = [s for s in standin.sent if s.seq > mark and s.msgtype == "file"]
+        if files:
+            break
+        await asyncio.sleep(0.1)
+    (html_file,) = files
+    assert html_file.media is not None and html_file.media["filename"].endswith(".html")
+    assert html_file.media["data"].decode("utf-8").startswith("<!DOCTYPE html>")

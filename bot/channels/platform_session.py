@@ -26,6 +26,7 @@ import time
 from abc import ABC, abstractmethod
 from collections import OrderedDict
 from collections.abc import AsyncGenerator
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -57,6 +58,10 @@ GROUP_PREFIX = "group:"
 BOT_NAME = "集群通"
 _KEPT = 20_000  # message records kept (LRU) for clicks and edits
 _COMMAND = re.compile(r"^/[A-Za-z0-9_]{1,32}")
+
+# The inbound event being handled in this task (None for the scheduler and other proactive
+# traffic): a platform may answer it through a reply-only path (DingTalk's sessionWebhook).
+handling: ContextVar[InboundEvent | None] = ContextVar("smebot_platform_event", default=None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -309,7 +314,11 @@ class PlatformInbound:
             payload = self._query(event, sender, chat_json)
         update = Update.model_validate({"update_id": next(self._update_ids), **payload},
                                        context={"bot": self.bot})
-        await self.dp.feed_update(self.bot, update)
+        token = handling.set(event)
+        try:
+            await self.dp.feed_update(self.bot, update)
+        finally:
+            handling.reset(token)
 
     def before_update(self, event: InboundEvent, chat: int) -> None:
         """A platform's hook (DingTalk keeps the message's sessionWebhook for the reply)."""

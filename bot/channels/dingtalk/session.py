@@ -2,8 +2,9 @@
 
 | Bot API call             | DingTalk                                                          |
 |--------------------------|-------------------------------------------------------------------|
-| sendMessage, no buttons  | markdown: the user's last sessionWebhook while it is valid, else  |
-|                          | the robot API (oToMessages/batchSend or groupMessages/send)      |
+| sendMessage, no buttons  | markdown: a reply goes by the message's sessionWebhook while it is |
+|                          | valid; anything else by the robot API (oToMessages/batchSend or    |
+|                          | groupMessages/send)                                               |
 | sendMessage with buttons | a robot interactive card (StandardCard); clicks come back by Stream; |
 |                          | as a reply (webhook valid) the text goes by the webhook and the card |
 |                          | carries only the buttons, until an edit changes the text           |
@@ -33,7 +34,7 @@ from aiogram.types import InlineKeyboardMarkup
 from bot.channels.dingtalk.api import DingTalkApi, DingTalkApiError, Target
 from bot.channels.dingtalk.render import build_card, markdown_message, markdown_parts
 from bot.channels.identity import Identities
-from bot.channels.platform_session import Conversation, PlatformSession
+from bot.channels.platform_session import Conversation, PlatformSession, handling
 
 # A webhook close to expiry is not worth the race: use the robot API instead.
 WEBHOOK_MARGIN_MS = 60_000
@@ -61,6 +62,11 @@ class DingTalkSession(PlatformSession):
         return (where.chat_id, where.group) if where else None
 
     def _webhook(self, where: Conversation) -> str | None:
+        """The sessionWebhook, only for a reply: while handling a message from this very
+        conversation (reminders and other proactive sends use the robot APIs)."""
+        event = handling.get()
+        if event is None or Conversation(event.chat_id, event.chat_type == "group") != where:
+            return None
         known = self.webhooks.get(where)
         if known and known[1] - WEBHOOK_MARGIN_MS > time.time() * 1000:
             return known[0]

@@ -107,7 +107,7 @@ async def test_dingtalk_channel_end_to_end(real_answerer: Any, answerer_data_dir
             reminder = await dingtalk.wait_for(lambda o: "截止日期提醒" in o.text, after=mark,
                                                timeout=30)
             assert "2026-04-30" in reminder.text
-            assert (reminder.via, reminder.chat_id) in (("user", USER), ("webhook", USER))
+            assert (reminder.via, reminder.chat_id) == ("user", USER)  # proactive: batchSend
 
             # /forget, confirmed on its card.
             mark, _ = await say(dingtalk, "/forget")

@@ -33,7 +33,7 @@ async def click(dingtalk: DingTalkStandIn, card: Outgoing, button: str, expect: 
     mark = dingtalk.mark()
     await dingtalk.wait_ack(await dingtalk.push_card_click(USER, card, button))
     return await dingtalk.wait_for(lambda o: expect in o.text and bool(o.buttons), after=mark,
-                                   timeout=30)
+                                   timeout=90)
 
 
 async def say(dingtalk: DingTalkStandIn, text: str, **kwargs: Any) -> tuple[int, dict[str, Any]]:
@@ -67,7 +67,7 @@ async def test_dingtalk_channel_end_to_end(real_answerer: Any, answerer_data_dir
             # A question, answered with its citation through the message's sessionWebhook.
             mark, data = await say(dingtalk, "集群的有效期是多长时间？")
             answer = await dingtalk.wait_for(lambda o: "第十五条" in o.text, after=mark,
-                                             timeout=60)
+                                             timeout=90)
             assert (answer.via, answer.chat_id, answer.kind) == ("webhook", USER, "markdown")
             assert "三年" in answer.text and "<b>" not in answer.text
             buttons = await dingtalk.wait_for(lambda o: o.kind == "card", after=mark)
@@ -91,11 +91,11 @@ async def test_dingtalk_channel_end_to_end(real_answerer: Any, answerer_data_dir
                 screen = await click(dingtalk, screen, "跳过", "步")
             mark = dingtalk.mark()
             await dingtalk.wait_ack(await dingtalk.push_card_click(USER, screen, "完成评估"))
-            await dingtalk.wait_for(lambda o: "自评结果" in o.text, after=mark, timeout=30)
+            await dingtalk.wait_for(lambda o: "自评结果" in o.text, after=mark, timeout=90)
             image = await dingtalk.wait_for(lambda o: o.kind == "sampleImageMsg", after=mark,
-                                            timeout=60)
+                                            timeout=90)
             report = await dingtalk.wait_for(lambda o: o.kind == "sampleFile", after=mark,
-                                             timeout=60)
+                                             timeout=90)
             assert dingtalk.media[image.payload["photoURL"]]["bytes"].startswith(b"\x89PNG")
             assert report.payload["fileName"].endswith(".docx") and report.chat_id == USER
             assert dingtalk.media[report.payload["mediaId"]]["bytes"].startswith(b"PK")
@@ -105,7 +105,7 @@ async def test_dingtalk_channel_end_to_end(real_answerer: Any, answerer_data_dir
             mark, _ = await say(dingtalk, "/subscribe 2023")
             await dingtalk.wait_for(lambda o: "已订阅" in o.text, after=mark)
             reminder = await dingtalk.wait_for(lambda o: "截止日期提醒" in o.text, after=mark,
-                                               timeout=30)
+                                               timeout=90)
             assert "2026-04-30" in reminder.text
             assert (reminder.via, reminder.chat_id) == ("user", USER)  # proactive: batchSend
 
@@ -122,7 +122,7 @@ async def test_dingtalk_channel_end_to_end(real_answerer: Any, answerer_data_dir
             frame = await feishu.long_connection.push_event(event)
             assert (await feishu.long_connection.wait_answer(frame))["code"] == 200
             reply = await feishu.wait_for(lambda m: "4月30日" in m.text or "4 月 30 日" in m.text,
-                                          timeout=60)
+                                          timeout=90)
             assert reply.receive_id == "ou_ws_user" and "第十六条" in reply.text
     finally:
         await dingtalk.stop()

@@ -33,7 +33,7 @@ async def click(feishu: FeishuStandIn, url: str, card: SentMessage, button: str,
     status, _ = await feishu.post_event(url, feishu.card_action_event(USER, card, button))
     assert status == 200
     return await feishu.wait_for(lambda m: expect in m.text and bool(m.buttons), after=mark,
-                                 timeout=30)
+                                 timeout=90)
 
 
 async def say(feishu: FeishuStandIn, url: str, text: str, **kwargs: Any) -> int:
@@ -68,7 +68,7 @@ async def test_feishu_channel_end_to_end(real_answerer: Any, answerer_data_dir: 
 
             # An encrypted question, answered with its citation through message.create.
             mark = await say(feishu, url, "集群的有效期是多长时间？")
-            reply = await feishu.wait_for(lambda m: "第十五条" in m.text, after=mark, timeout=60)
+            reply = await feishu.wait_for(lambda m: "第十五条" in m.text, after=mark, timeout=90)
             assert "三年" in reply.text and reply.receive_id == USER
             assert "<b>" not in reply.text and reply.msg_type == "interactive"
 
@@ -98,11 +98,11 @@ async def test_feishu_channel_end_to_end(real_answerer: Any, answerer_data_dir: 
                 screen = await click(feishu, url, screen, "跳过", "步")
             mark = feishu.mark()
             await feishu.post_event(url, feishu.card_action_event(USER, screen, "完成评估"))
-            await feishu.wait_for(lambda m: "自评结果" in m.text, after=mark, timeout=30)
+            await feishu.wait_for(lambda m: "自评结果" in m.text, after=mark, timeout=90)
             image = await feishu.wait_for(lambda m: m.msg_type == "image", after=mark,
-                                          timeout=60)
+                                          timeout=90)
             report = await feishu.wait_for(lambda m: m.msg_type == "file", after=mark,
-                                           timeout=60)
+                                           timeout=90)
             assert feishu.uploads[image.content["image_key"]]["bytes"].startswith(b"\x89PNG")
             upload = feishu.uploads[report.content["file_key"]]
             assert upload["form"]["file_name"].endswith(".docx")
@@ -113,7 +113,7 @@ async def test_feishu_channel_end_to_end(real_answerer: Any, answerer_data_dir: 
             mark = await say(feishu, url, "/subscribe 2023")
             await feishu.wait_for(lambda m: "已订阅" in m.text, after=mark)
             reminder = await feishu.wait_for(lambda m: "截止日期提醒" in m.text, after=mark,
-                                             timeout=30)
+                                             timeout=90)
             assert "2026-04-30" in reminder.text and reminder.receive_id == USER
 
             # /forget, confirmed on its card.

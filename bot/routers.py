@@ -20,7 +20,8 @@ def build_root_router() -> Router:
     they are detached from a previous root first. That lets one process build a new dispatcher
     after the old one stopped (tests, `harness.restart()`); two dispatchers must not run at once.
     """
-    from handlers import account, admin, ask, assess, reminders
+    from handlers import account, ask, assess, reminders
+    from handlers.reminders import admin
 
     root = Router(name="root")
     for module in (account, assess, reminders, admin, ask):

@@ -98,6 +98,7 @@ async def test_step_four_names_the_configured_zone_and_hour(
     leads = await h.click(USER, kinds, "下一步", "第 4 步")
     assert "Europe/Berlin" in leads.text and "15:00" in leads.text
     assert "北京时间" not in leads.text and "上午" not in leads.text
+    await h.stop()  # one bot polls the shared stand-in at a time
     english = await make_harness(smebot_now=JAN_10_2025)
     await english.reply(USER, "/remind", "Step 1", language_code="en")
     await english.reply(USER, "E cluster", "Step 2", language_code="en")

@@ -17,10 +17,10 @@ from aiogram.filters import Command, CommandObject, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
-from handlers.admin import views
-from handlers.admin.callbacks import AdminCb, AdminFlow
-from handlers.admin.filters import IsAdmin
 from handlers.reminders import repo
+from handlers.reminders.admin import views
+from handlers.reminders.admin.callbacks import AdminCb, AdminFlow
+from handlers.reminders.admin.filters import IsAdmin
 from handlers.reminders.repo.deadlines import MAX_TITLE
 from infra.callbacks import callback_chat_id
 from infra.clock import Clock, today_in

@@ -7,7 +7,7 @@ from datetime import date
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from handlers.admin.callbacks import AdminCb
+from handlers.reminders.admin.callbacks import AdminCb
 from handlers.reminders.models import CustomDeadline
 from handlers.reminders.repo import ReminderStats
 from handlers.reminders.repo.stats import NOT_RECOGNISED_LABEL

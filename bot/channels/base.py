@@ -35,6 +35,8 @@ REGISTRY: dict[str, str] = {
     "console": "bot.channels.console_channel:ConsoleChannel",
     "telegram": "bot.channels.telegram_channel:TelegramChannel",
     "wecom": "bot.channels.wecom.channel:WeComChannel",
+    "feishu": "bot.channels.feishu.channel:FeishuChannel",
+    "dingtalk": "bot.channels.dingtalk.channel:DingTalkChannel",
 }
 
 __all__ = ["REGISTRY", "Channel", "ChannelConfigError", "channel_class", "register"]

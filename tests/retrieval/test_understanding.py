@@ -75,3 +75,13 @@ def test_an_english_cross_county_question_gets_article_2_and_a_no(
     answer = fake_answerer.ask("Is it allowed for one cluster to span three counties?")
     assert answer.citations[0].ref == "第二条"
     assert answer.answer.startswith("No.")
+
+
+def test_another_provinces_procedure_is_not_the_national_answer(
+    fake_answerer: Answerer,
+) -> None:
+    national = fake_answerer.ask("申报国家级特色产业集群的程序是怎样的")
+    assert national.citations
+    assert national.citations[0].ref != "gansu-procedure"
+    own = fake_answerer.ask("甘肃的省级集群认定程序是怎样的")
+    assert own.citations[0].ref == "gansu-procedure"

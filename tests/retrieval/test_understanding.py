@@ -85,3 +85,13 @@ def test_another_provinces_procedure_is_not_the_national_answer(
     assert national.citations[0].ref != "gansu-procedure"
     own = fake_answerer.ask("甘肃的省级集群认定程序是怎样的")
     assert own.citations[0].ref == "gansu-procedure"
+
+
+def test_dimensions_of_the_criteria_are_listed_in_both_languages(
+    fake_answerer: Answerer,
+) -> None:
+    english = fake_answerer.ask("Which dimensions do the national criteria cover?")
+    assert english.frame.has("list")
+    assert "eight dimensions" in english.answer and "digital transformation" in english.answer
+    chinese = fake_answerer.ask("国家认定标准有哪些维度？")
+    assert "八个方面" in chinese.answer and "五、数字化转型效果明显" in chinese.answer

@@ -198,6 +198,9 @@ class FactBook:
     def provincial_deadlines(self) -> list[Cited]:
         return sorted(self._of(ProvincialDeadline), key=lambda c: c.record.year)
 
+    def provincial_procedures(self) -> list[Cited]:
+        return self._of(ProvincialProcedure)
+
     def provinces_with_facts(self) -> set[str]:
         kinds = (ProvincialEdition, ProvincialDeadline, ProvincialProcedure)
         return {c.record.province for c in self.records if isinstance(c.record, kinds)}

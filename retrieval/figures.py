@@ -20,7 +20,8 @@ from knowledge.numbers import NumberParseError, parse_number
 _CN = "零〇一二两三四五六七八九十百千"
 _NUM = rf"(?:\d+(?:\.\d+)?|[{_CN}]+(?:点[{_CN}]+)?)"
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("money", re.compile(rf"({_NUM})\s*(亿元|亿|万元|万)(?!平方)")),
+    # "38个亿" is spoken Chinese for 38亿.
+    ("money", re.compile(rf"({_NUM})\s*个?\s*(亿元|亿|万元|万)(?!平方)")),
     ("money", re.compile(r"(\d+(?:\.\d+)?)\s*(billion|million)(?:\s*(?:yuan|rmb|cny))?", re.I)),
     (
         "area",

@@ -44,6 +44,7 @@ class UnitRanker:
     framer: Framer
     _units: dict[str, Unit]
     _secondary: set[str]
+    _provincial_units: dict[str, str]
     _lock: threading.Lock
     _preparing: threading.Thread | None
 
@@ -176,6 +177,9 @@ class UnitRanker:
             factor = cfg.secondary_prior if unit.target.doc in self._secondary else 1.0
             if unit.doc_kind == "criteria" and unit.target.doc not in in_scope_docs:
                 factor *= cfg.other_edition_prior
+            province = self._provincial_units.get(key)
+            if province is not None and (frame is None or frame.province != province):
+                factor *= cfg.other_edition_prior  # another province's own scheme steps back
             if cues and any(cue in (unit.heading or "") for cue in cues):
                 factor *= cfg.intent_heading_prior  # the unit is about what is asked
             elif cues and any(cue in unit.text for cue in cues):

@@ -31,7 +31,8 @@ _COMPANY_ITSELF = re.compile(
     r"企业自己|企业可以|企业能|公司自己|龙头企业|企业直接|a company|an enterprise"
 )
 _CROSS_COUNTY = re.compile(
-    r"跨[了越]?(?:两个|多个|几个)?(?:县|区县|县区|地市|市)|(?:两|多|几)个县|two counties"
+    r"跨[了越]?(?:两个|多个|几个)?(?:县|区县|县区|地市|市)|(?:两|多|几)个县|"
+    r"(?:two|three|several|multiple|many|more than one)\s+counties|cross-county"
 )
 # A part that only continues the one before it ("如果跨了两个乡镇呢") is not a question of its own.
 _CONTINUATION = re.compile(r"^(?:如果|那|那么|要是|假如|若)")

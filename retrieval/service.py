@@ -99,6 +99,11 @@ class Answerer(UnitRanker):
                 if match:
                     self._regions[document.id] = match.group(1)
         self.framer = Framer(lexicon=tokenizer.lexicon, facts=kb.facts)
+        # Fact units about one province's own scheme (甘肃省's procedure): not the national answer.
+        self._provincial_units = {
+            Target(c.doc, c.ref, None).key: c.record.province  # type: ignore[union-attr]
+            for c in kb.facts.provincial_procedures()
+        }
         self.responder = Responder(kb, self.framer, self._units)
         english = [q for e in self.faq for q in e.questions if q.isascii()]
         english += [e.en for e in self.faq if e.en]

@@ -60,3 +60,38 @@ def test_what_a_cluster_enjoys_from_an_uncovered_programme_is_honestly_unrecorde
     assert not answer.in_scope
     assert "不在本项目收录的范围内" in answer.answer
     assert answer.citations == []
+
+
+def test_spoken_hundred_millions_are_read_as_output(fake_answerer: Answerer) -> None:
+    answer = fake_answerer.ask("我们县的集群去年产值38个亿，中小企业产值占比75%，能报国家级吗？")
+    assert answer.frame.indicators.get("output_value_yi") == 38
+    assert answer.answer.startswith("答：不够")  # 38 < 40 is not waved through
+    assert "差 2 亿元" in answer.answer
+
+
+def test_an_english_cross_county_question_gets_article_2_and_a_no(
+    fake_answerer: Answerer,
+) -> None:
+    answer = fake_answerer.ask("Is it allowed for one cluster to span three counties?")
+    assert answer.citations[0].ref == "第二条"
+    assert answer.answer.startswith("No.")
+
+
+def test_another_provinces_procedure_is_not_the_national_answer(
+    fake_answerer: Answerer,
+) -> None:
+    national = fake_answerer.ask("申报国家级特色产业集群的程序是怎样的")
+    assert national.citations
+    assert national.citations[0].ref != "gansu-procedure"
+    own = fake_answerer.ask("甘肃的省级集群认定程序是怎样的")
+    assert own.citations[0].ref == "gansu-procedure"
+
+
+def test_dimensions_of_the_criteria_are_listed_in_both_languages(
+    fake_answerer: Answerer,
+) -> None:
+    english = fake_answerer.ask("Which dimensions do the national criteria cover?")
+    assert english.frame.has("list")
+    assert "eight dimensions" in english.answer and "digital transformation" in english.answer
+    chinese = fake_answerer.ask("国家认定标准有哪些维度？")
+    assert "八个方面" in chinese.answer and "五、数字化转型效果明显" in chinese.answer

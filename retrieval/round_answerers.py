@@ -15,7 +15,12 @@ class RoundAnswerers(AnswererBase):
 
     def rounds(self, frame: Frame, lang: str) -> Part | None:
         low = frame.question.lower()
-        batch_words = ("认定了", "一共认定", "名单", "公布", "多少个集群", "published", "list")
+        # A batch is the result (how many were recognised, when the list came out); a round is
+        # the call for recommendations (quotas, deadlines). English names the batch outright.
+        batch_words = (
+            "认定了", "一共认定", "名单", "公布", "多少个集群", "published", "list", "batch",
+            "cohort", "recognised", "recognized",
+        )
         if frame.batch_year is not None and any(w in low for w in batch_words):
             return self.batch(frame, lang)
         if frame.has("validity") and frame.batch_year is not None:

@@ -95,3 +95,17 @@ def test_dimensions_of_the_criteria_are_listed_in_both_languages(
     assert "eight dimensions" in english.answer and "digital transformation" in english.answer
     chinese = fake_answerer.ask("国家认定标准有哪些维度？")
     assert "八个方面" in chinese.answer and "五、数字化转型效果明显" in chinese.answer
+
+
+def test_an_english_batch_question_gets_the_batch_not_the_rounds_quota(
+    fake_answerer: Answerer,
+) -> None:
+    for question in ("How many clusters were in the 2022 batch?",
+                     "How many clusters did the 2022 cohort have?"):
+        answer = fake_answerer.ask(question)
+        assert answer.in_scope, question
+        assert "100 clusters" in answer.answer, question
+        assert "per province" not in answer.answer, question
+    # the round's quota is still the answer when the round is asked about
+    quota = fake_answerer.ask("How many clusters could each province recommend in 2023?")
+    assert "6" in quota.answer and "100 clusters" not in quota.answer

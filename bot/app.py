@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from aiogram import Bot, Dispatcher
 from aiogram.types import BotCommand, BotCommandScopeDefault
 
+from bot import migrations
 from bot.routers import build_root_router
 from bot.scheduler import ReminderScheduler
 from bot.schema import FORGETTERS
@@ -109,7 +110,8 @@ def build_services(
     """Build the services. `kb`/`answerer` may be passed in to share them (tests, restarts):
     the answerer loads an embedding model and takes seconds to build."""
     db = Database(settings.resolved_database_url)
-    db.create_all()
+    # Alembic, not create_all: an existing database is upgraded in place (bot/migrations).
+    migrations.prepare(db, auto_upgrade=settings.db_auto_upgrade)
     clock = make_clock(settings.smebot_now)
     if kb is None:
         from knowledge.kb import default_knowledge_base
@@ -176,7 +178,6 @@ def build_dispatcher(
     dp.include_router(build_root_router())
 
     async def on_startup(bot: Bot) -> None:
-        services.db.create_all()
         if set_menu:
             try:
                 await set_commands(bot)

@@ -20,6 +20,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "bot.commands.assess",
     "bot.commands.reminders",
     "bot.commands.run",
+    "bot.commands.db",
 )
 
 

@@ -87,7 +87,7 @@ def due_reminders(
     plans: dict[tuple[int | None, str], tuple[Deadline, ...]] = {}
     out: list[repo.DueReminder] = []
     for sub in subs:
-        cache_key = (sub.batch_year, sub.kinds)
+        cache_key = (sub.batch_year, tuple(sub.kind_list))
         if cache_key not in plans:
             try:
                 plans[cache_key] = plan_for(sub.batch_year, today, custom, sub.kind_list)

@@ -14,6 +14,7 @@ from sqlmodel import Session, SQLModel, col
 
 import bot.models  # noqa: F401  (assessment and reminder tables, until their slices own them)
 import handlers.ask.models  # noqa: F401
+import infra.dedup
 import infra.users  # noqa: F401
 from bot.models.assessments import AssessmentRecord
 from bot.models.reminders import ReminderSubscription

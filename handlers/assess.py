@@ -14,7 +14,6 @@ callback naming an assessment is checked against the user pressing it.
 from __future__ import annotations
 
 import asyncio
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from typing import TYPE_CHECKING, Any
@@ -157,7 +156,7 @@ def _answer_text(indicator: Indicator, row: AssessmentAnswer | None, lang: str) 
         return _t(lang, "未答", "not answered")
     if row.skipped:
         return _t(lang, "跳过", "skipped")
-    return _show_value(indicator, json.loads(row.value_json), lang)
+    return _show_value(indicator, row.value, lang)
 
 
 def _hint(indicator: Indicator, lang: str) -> str:
@@ -915,8 +914,8 @@ async def on_report(query: CallbackQuery, callback_data: AssessCb, user: User, l
 def compare_html(older: AssessmentRecord, newer: AssessmentRecord, lang: str,
                  zone: tzinfo = UTC) -> str:
     """Two finished assessments side by side: the gates, each dimension, the verdict."""
-    a: dict[str, Any] = json.loads(older.result_json or "{}")
-    b: dict[str, Any] = json.loads(newer.result_json or "{}")
+    a: dict[str, Any] = older.result or {}
+    b: dict[str, Any] = newer.result or {}
     lines = [
         "<b>" + escape(_t(lang, f"对比 #{older.id} → #{newer.id}",
                           f"Comparison #{older.id} → #{newer.id}")) + "</b>",

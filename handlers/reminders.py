@@ -215,13 +215,14 @@ def _subscribe(
 ) -> tuple[ReminderSubscription, bool]:
     """Create the subscription unless the chat already has the very same one (a second
     /subscribe must not double every reminder)."""
-    kinds_csv = ",".join(k for k in ("annual_report", "renewal_review", "custom",
-                                      "recommendation_round") if k in set(kinds))
-    leads_csv = ",".join(str(d) for d in sorted(set(leads), reverse=True))
+    kind_list = [k for k in ("annual_report", "renewal_review", "custom",
+                             "recommendation_round") if k in set(kinds)]
+    lead_list = sorted(set(leads), reverse=True)
     with db.session() as session:
         for existing in repo.list_subscriptions(session, chat_id=chat_id):
-            if (existing.batch_year, existing.cluster_name, existing.kinds, existing.lead_days) \
-                    == (batch_year, cluster_name.strip()[:MAX_CLUSTER_NAME], kinds_csv, leads_csv):
+            if (existing.batch_year, existing.cluster_name, existing.kind_list,
+                    existing.lead_list) \
+                    == (batch_year, cluster_name.strip()[:MAX_CLUSTER_NAME], kind_list, lead_list):
                 return existing, False
         sub = repo.create_subscription(
             session,

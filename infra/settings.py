@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         default=None, description="SQLAlchemy URL; defaults to a SQLite file in the data dir"
     )
+    db_auto_upgrade: bool = Field(
+        default=True, description="Apply Alembic migrations at start-up (else only check)"
+    )
 
     # Retrieval
     embedding_model: str = Field(

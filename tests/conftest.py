@@ -15,7 +15,7 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 import bot.schema  # noqa: F401  (every feature's tables, as the composition root has them)
 
-pytest_plugins = ["tests.support.fixtures"]
+pytest_plugins = ["tests.support.fixtures", "tests.support.engines"]
 
 
 @pytest.fixture(autouse=True)
@@ -24,7 +24,8 @@ def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Ite
     data_dir = tmp_path / "data"
     monkeypatch.setenv("SMEBOT_DATA_DIR", str(data_dir))
     for name in ("TELEGRAM_BOT_TOKEN", "TELEGRAM_API_BASE", "DATABASE_URL", "SMEBOT_NOW",
-                 "ADMIN_IDS", "WEBHOOK_URL", "CHROMA_HOST"):
+                 "ADMIN_IDS", "WEBHOOK_URL", "CHROMA_HOST", "REDIS_URL", "REDIS_PREFIX",
+                 "METRICS_PORT", "LOG_FORMAT"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
     yield data_dir

@@ -66,11 +66,15 @@ def _emit(payload: object) -> None:
 
 
 def _database(settings: Settings) -> Database:
-    import bot.schema  # noqa: F401  (registers every feature's tables before create_all)
+    from bot import migrations
     from infra.db import Database
 
     db = Database(settings.resolved_database_url)
-    db.create_all()
+    try:
+        migrations.prepare(db, auto_upgrade=settings.db_auto_upgrade)
+    except RuntimeError as exc:
+        db.dispose()
+        raise CliError(str(exc)) from None
     return db
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 # Delivery statuses.
@@ -33,8 +33,10 @@ class ReminderSubscription(SQLModel, table=True):
     chat_id: int = Field(sa_column=Column(BigInteger, nullable=False))
     cluster_name: str = Field(max_length=100)
     batch_year: int | None = Field(default=None, description="None: not yet recognised")
-    kinds: str = Field(max_length=200, description="Comma-separated deadline kinds")
-    lead_days: str = Field(max_length=100, description="Comma-separated days, e.g. '30,7,1'")
+    # Deadline kinds in ALL_KINDS order, e.g. ["annual_report", "custom"].
+    kinds: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    # Days before the deadline, largest first, e.g. [30, 7, 1].
+    lead_days: list[int] = Field(sa_column=Column(JSON, nullable=False))
     lang: str = Field(default="zh", max_length=8)
     active: bool = Field(default=True, index=True)
     created_at: datetime
@@ -43,11 +45,11 @@ class ReminderSubscription(SQLModel, table=True):
 
     @property
     def kind_list(self) -> list[str]:
-        return [k for k in self.kinds.split(",") if k]
+        return [str(k) for k in self.kinds or []]
 
     @property
     def lead_list(self) -> list[int]:
-        return sorted({int(x) for x in self.lead_days.split(",") if x.strip()}, reverse=True)
+        return sorted({int(x) for x in self.lead_days or []}, reverse=True)
 
 
 class CustomDeadline(SQLModel, table=True):

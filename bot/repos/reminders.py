@@ -10,7 +10,9 @@ Exactly-once protocol over `ReminderDelivery` (one UNIQUE row per subscription/d
 2. `claim_batch` takes rows with ONE conditional UPDATE (status 'pending' and not waiting for
    a retry, or 'claimed' whose lease expired) stamping a fresh claim token, then reads back the
    rows carrying that token. The database serialises the UPDATE, so two processes never hold
-   the same row; a crashed claimer's rows come back only once its lease has expired.
+   the same row; a crashed claimer's rows come back only once its lease has expired. On
+   PostgreSQL the candidate rows are selected `FOR UPDATE SKIP LOCKED`, so any number of
+   schedulers claim disjoint batches without waiting on each other.
 3. The sender keeps its lease alive (`renew_lease`) while it works through the batch.
 4. `mark_sent` (terminal) / `mark_retry` / `mark_dead` / `release` are conditional on the claim
    token, so a claimer that lost its lease cannot overwrite the new owner's outcome.
@@ -77,8 +79,8 @@ def create_subscription(
         chat_id=chat_id,
         cluster_name=cluster_name.strip()[:100],
         batch_year=batch_year,
-        kinds=",".join(k for k in ALL_KINDS if k in set(kinds)),
-        lead_days=",".join(str(d) for d in leads),
+        kinds=[k for k in ALL_KINDS if k in set(kinds)],
+        lead_days=leads,
         lang=lang,
         active=True,
         created_at=utc(now),
@@ -422,6 +424,10 @@ def claim_batch(
         .order_by(col(ReminderDelivery.due), col(ReminderDelivery.id))
         .limit(limit)
     )
+    if session.get_bind().dialect.name == "postgresql":
+        # Row leases for many schedulers at once: rows another claimer is taking right now are
+        # skipped, not waited for (no claimer blocks another, none re-reads a taken row).
+        candidates = candidates.with_for_update(skip_locked=True, of=ReminderDelivery)
     session.execute(
         update(ReminderDelivery)
         # The claimable test is repeated on the outer UPDATE: under PostgreSQL's READ COMMITTED

@@ -14,8 +14,9 @@ scheduler — aiogram closes the bot session after that.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from aiogram import Bot, Dispatcher
@@ -27,6 +28,16 @@ from bot.scheduler import ReminderScheduler
 from bot.schema import FORGETTERS
 from infra.clock import Clock, make_clock
 from infra.db import Database
+from infra.dedup import Deduplicator, UpdateDedupMiddleware
+from infra.logs import RequestIdMiddleware
+from infra.metrics import (
+    HealthCheck,
+    InstrumentedAnswerer,
+    Metrics,
+    MetricsServer,
+    SendErrorCounter,
+    build_metrics_app,
+)
 from infra.middlewares import (
     ErrorMiddleware,
     ThrottlingMiddleware,
@@ -37,6 +48,7 @@ from infra.middlewares import (
 )
 from infra.sender import Sender
 from infra.settings import Settings
+from infra.shared_state import SharedState, build_shared_state
 from infra.telegram import make_bot
 from infra.users import mark_inactive
 
@@ -86,6 +98,19 @@ class Services:
     answerer: Answerer
     scheduler: ReminderScheduler
     sender: Sender | None = None
+    shared: SharedState | None = None
+    metrics: Metrics = field(default_factory=Metrics)
+
+    @property
+    def dedup(self) -> Deduplicator:
+        """De-duplication of inbound events (update_id, MsgId …), shared by the replicas."""
+        assert self.shared is not None
+        return self.shared.dedup
+
+    async def close(self) -> None:
+        """Release connections (Redis) after the bot stopped."""
+        if self.shared is not None:
+            await self.shared.close()
 
     def workflow_data(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -98,6 +123,8 @@ class Services:
         }
         if self.sender is not None:
             data["sender"] = self.sender
+        if self.shared is not None:
+            data["dedup"] = self.shared.dedup
         return data
 
 
@@ -123,17 +150,26 @@ def build_services(
         # warm_up: the model loads in the background so the first English question of a
         # long-running bot does not wait for torch; Chinese questions never need it.
         answerer = build_answerer(settings, warm_up=True)
-    # One sender for the process: its rate limits only work if everybody shares it.
-    sender = Sender.from_settings(settings)
-    scheduler = ReminderScheduler(db=db, clock=clock, settings=settings, sender=sender)
+    shared = build_shared_state(settings, db)
+    metrics = Metrics()
+    metrics.count_sessions_with(shared.count_fsm_sessions)
+    # One sender for the process: its rate limits only work if everybody shares it (and with
+    # Redis, every replica shares one window).
+    sender = Sender.from_settings(settings, shared_limiter=shared.limiter)
+    scheduler = ReminderScheduler(
+        db=db, clock=clock, settings=settings, sender=sender,
+        on_report=metrics.observe_reminder_run,
+    )
     return Services(
         settings=settings,
         db=db,
         clock=clock,
         kb=kb,
-        answerer=answerer,
+        answerer=InstrumentedAnswerer(answerer, metrics),  # type: ignore[arg-type]
         scheduler=scheduler,
         sender=sender,
+        shared=shared,
+        metrics=metrics,
     )
 
 
@@ -146,7 +182,9 @@ def create_bot(services: Services, *, token: str | None = None) -> Bot:
                 mark_inactive(session, user_id=chat_id)
             logger.info("user %s blocked the bot; marked inactive", chat_id)
 
-    return make_bot(services.settings, token=token, on_forbidden=on_forbidden)
+    bot = make_bot(services.settings, token=token, on_forbidden=on_forbidden)
+    bot.session.middleware(SendErrorCounter(services.metrics))
+    return bot
 
 
 async def set_commands(bot: Bot) -> None:
@@ -160,13 +198,29 @@ async def set_commands(bot: Bot) -> None:
 
 
 def build_dispatcher(
-    services: Services, *, set_menu: bool = True, throttle_seconds: float | None = None
+    services: Services,
+    *,
+    set_menu: bool = True,
+    throttle_seconds: float | None = None,
+    dedup_updates: bool = False,
 ) -> Dispatcher:
     """A dispatcher with the services as workflow data, the middlewares and all routers.
 
     `throttle_seconds` overrides the setting (the console chat, one trusted user typing or
     piping lines, turns throttling off with 0)."""
-    dp = Dispatcher(**services.workflow_data())
+    shared = services.shared
+    dp = Dispatcher(
+        storage=shared.storage if shared is not None else None,
+        events_isolation=shared.isolation if shared is not None else None,
+        **services.workflow_data(),
+    )
+    # Outermost of ours: every log line of the update carries its request id.
+    dp.update.outer_middleware(
+        RequestIdMiddleware(lambda kind: services.metrics.updates.labels(kind).inc())
+    )
+    if dedup_updates and shared is not None:
+        # Webhook replicas: Telegram re-sends an update it got no 200 for, maybe to another one.
+        dp.update.outer_middleware(UpdateDedupMiddleware(shared.dedup))
     install_tracker(dp)
     dp.update.outer_middleware(ErrorMiddleware())
     throttle = services.settings.throttle_seconds if throttle_seconds is None else throttle_seconds
@@ -193,3 +247,25 @@ def build_dispatcher(
     dp.startup.register(on_startup)
     dp.shutdown.register(on_shutdown)
     return dp
+
+
+def build_ops_server(services: Services, *, port: int | None = None) -> MetricsServer | None:
+    """`GET /healthz` and `GET /metrics` on METRICS_PORT (None when the port is 0). The health
+    check answers 503 when the database or Redis does not."""
+    port = services.settings.metrics_port if port is None else port
+    if not port:
+        return None
+
+    async def database() -> None:
+        def ping() -> None:
+            with services.db.engine.connect() as connection:
+                connection.exec_driver_sql("SELECT 1")
+
+        await asyncio.to_thread(ping)
+
+    checks: dict[str, HealthCheck] = {"database": database}
+    if services.shared is not None and services.shared.redis is not None:
+        checks["redis"] = services.shared.ping
+    app = build_metrics_app(services.metrics, checks)
+    return MetricsServer(app, host=services.settings.metrics_host, port=port)
+

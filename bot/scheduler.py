@@ -28,7 +28,7 @@ import contextlib
 import html
 import logging
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -209,8 +209,11 @@ class ReminderScheduler:
         clock: Clock,
         settings: Settings,
         sender: Sender | None = None,
+        on_report: Callable[[RunReport], None] | None = None,
     ) -> None:
         self.db = db
+        # Told what every pass of the loop did (the metrics count due/sent/failed/dead).
+        self.on_report = on_report
         self.clock = clock
         self.settings = settings
         self.sender = sender or Sender.from_settings(settings)
@@ -252,6 +255,8 @@ class ReminderScheduler:
         while not self._stopping:
             try:
                 report = await self.run_once(bot)
+                if self.on_report is not None:
+                    self.on_report(report)
                 if report.claimed:
                     logger.info("reminders: %s", report.to_json())
             except asyncio.CancelledError:

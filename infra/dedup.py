@@ -17,9 +17,11 @@ handling failed and the platform should be allowed to retry.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import Column, DateTime, Index, delete
 from sqlalchemy.exc import IntegrityError
@@ -29,6 +31,8 @@ if TYPE_CHECKING:
     from redis.asyncio import Redis
 
     from infra.db import Database
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_TTL_SECONDS = 24 * 3600.0
 _SWEEP_EVERY_SECONDS = 600.0
@@ -162,3 +166,23 @@ class DatabaseDeduplicator:
 
 def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+class UpdateDedupMiddleware:
+    """Outer update middleware: an update_id already taken by any replica is dropped."""
+
+    def __init__(self, dedup: Deduplicator, *, scope: str = "tg") -> None:
+        self.dedup = dedup
+        self.scope = scope
+
+    async def __call__(
+        self,
+        handler: Callable[[Any, dict[str, Any]], Awaitable[Any]],
+        event: Any,
+        data: dict[str, Any],
+    ) -> Any:
+        update_id = getattr(event, "update_id", None)
+        if update_id is not None and not await self.dedup.first_time(self.scope, update_id):
+            logger.info("update %s already handled elsewhere: dropped", update_id)
+            return None
+        return await handler(event, data)

@@ -15,7 +15,7 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 import bot.schema  # noqa: F401  (every feature's tables, as the composition root has them)
 
-pytest_plugins = ["tests.support.fixtures", "tests.support.engines"]
+pytest_plugins = ["tests.support.engines", "tests.support.fixtures"]
 
 
 @pytest.fixture(autouse=True)

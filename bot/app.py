@@ -29,7 +29,6 @@ from bot.schema import FORGETTERS
 from infra.clock import Clock, make_clock
 from infra.db import Database
 from infra.dedup import Deduplicator, UpdateDedupMiddleware
-from infra.logs import RequestIdMiddleware
 from infra.metrics import (
     HealthCheck,
     InstrumentedAnswerer,
@@ -46,6 +45,7 @@ from infra.middlewares import (
     in_flight_tracker,
     install_tracker,
 )
+from infra.request_id import RequestIdMiddleware
 from infra.sender import Sender
 from infra.settings import Settings
 from infra.shared_state import SharedState, build_shared_state
@@ -222,6 +222,11 @@ def build_dispatcher(
         # Webhook replicas: Telegram re-sends an update it got no 200 for, maybe to another one.
         dp.update.outer_middleware(UpdateDedupMiddleware(shared.dedup))
     install_tracker(dp)
+    # aiogram registers its FSM middleware (which takes the per-user isolation lock) first;
+    # move it inside the tracker, so an update waiting for that lock counts as in flight
+    # (shutdown and the tests' settle() wait for it).
+    dp.update.outer_middleware.unregister(dp.fsm)
+    dp.update.outer_middleware(dp.fsm)
     dp.update.outer_middleware(ErrorMiddleware())
     throttle = services.settings.throttle_seconds if throttle_seconds is None else throttle_seconds
     dp.update.outer_middleware(

@@ -1,6 +1,6 @@
 """Structured logs with one request id per update.
 
-`RequestIdMiddleware` (outermost update middleware) gives every update an id
+`infra.request_id.RequestIdMiddleware` (outermost update middleware) gives every update an id
 (`<update id>-<6 hex>`), stored in a context variable that asyncio copies into every task the
 handler starts; `RequestIdFilter` puts it on each log record as `request_id` ("-" outside an
 update). `LOG_FORMAT=json` prints one JSON object per line (time, level, logger, message,
@@ -12,17 +12,12 @@ from __future__ import annotations
 import json
 import logging
 import secrets
-from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
-from aiogram import BaseMiddleware
-from aiogram.types import TelegramObject, Update
-
 request_id_var: ContextVar[str] = ContextVar("smebot_request_id", default="-")
 
-Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s"
 
 
@@ -64,22 +59,3 @@ def configure_logging(level: int, *, fmt: str = "text", stream: Any = None) -> N
     handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter(TEXT_FORMAT))
     root.addHandler(handler)
     root.setLevel(level)
-
-
-class RequestIdMiddleware(BaseMiddleware):
-    """Sets the request id for the update (and `data["request_id"]` for handlers)."""
-
-    def __init__(self, on_update: Callable[[str], None] | None = None) -> None:
-        self.on_update = on_update
-
-    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        update_id = event.update_id if isinstance(event, Update) else None
-        request_id = new_request_id(update_id)
-        token = request_id_var.set(request_id)
-        data["request_id"] = request_id
-        if self.on_update is not None and isinstance(event, Update):
-            self.on_update(event.event_type)
-        try:
-            return await handler(event, data)
-        finally:
-            request_id_var.reset(token)

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from aiogram import Bot, Dispatcher
+from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.types import BotCommand, BotCommandScopeDefault
 
 from bot import migrations
@@ -29,6 +30,7 @@ from bot.schema import FORGETTERS
 from infra.clock import Clock, make_clock
 from infra.db import Database
 from infra.dedup import Deduplicator, UpdateDedupMiddleware
+from infra.fsm import DatabaseStorage
 from infra.metrics import (
     HealthCheck,
     InstrumentedAnswerer,
@@ -40,7 +42,6 @@ from infra.metrics import (
 from infra.middlewares import (
     ErrorMiddleware,
     ThrottlingMiddleware,
-    UserLockMiddleware,
     UserMiddleware,
     in_flight_tracker,
     install_tracker,
@@ -50,7 +51,6 @@ from infra.sender import Sender
 from infra.settings import Settings
 from infra.shared_state import SharedState, build_shared_state
 from infra.telegram import make_bot
-from infra.users import mark_inactive
 
 if TYPE_CHECKING:
     from knowledge.kb import KnowledgeBase
@@ -150,7 +150,7 @@ def build_services(
         # warm_up: the model loads in the background so the first English question of a
         # long-running bot does not wait for torch; Chinese questions never need it.
         answerer = build_answerer(settings, warm_up=True)
-    shared = build_shared_state(settings, db)
+    shared = build_shared_state(settings, db, storage=DatabaseStorage(db))
     metrics = Metrics()
     metrics.count_sessions_with(shared.count_fsm_sessions)
     # One sender for the process: its rate limits only work if everybody shares it (and with
@@ -175,14 +175,7 @@ def build_services(
 
 def create_bot(services: Services, *, token: str | None = None) -> Bot:
     """A Bot on the real (or TELEGRAM_API_BASE) server; a 403 marks the user inactive."""
-
-    def on_forbidden(chat_id: int) -> None:
-        if chat_id > 0:  # private chats have the user's id; groups are negative
-            with services.db.session() as session:
-                mark_inactive(session, user_id=chat_id)
-            logger.info("user %s blocked the bot; marked inactive", chat_id)
-
-    bot = make_bot(services.settings, token=token, on_forbidden=on_forbidden)
+    bot = make_bot(services.settings, token=token, db=services.db)
     bot.session.middleware(SendErrorCounter(services.metrics))
     return bot
 
@@ -208,10 +201,13 @@ def build_dispatcher(
 
     `throttle_seconds` overrides the setting (the console chat, one trusted user typing or
     piping lines, turns throttling off with 0)."""
+    # FSM state in Redis (REDIS_URL) or the database: a flow survives a restart and continues
+    # on any replica. The isolation handles one user's updates in one chat one at a time, in
+    # arrival order (a Redis lock across replicas), reading the state once the previous is done.
     shared = services.shared
     dp = Dispatcher(
-        storage=shared.storage if shared is not None else None,
-        events_isolation=shared.isolation if shared is not None else None,
+        storage=shared.storage if shared is not None else DatabaseStorage(services.db),
+        events_isolation=shared.isolation if shared is not None else SimpleEventIsolation(),
         **services.workflow_data(),
     )
     # Outermost of ours: every log line of the update carries its request id.
@@ -232,7 +228,6 @@ def build_dispatcher(
     dp.update.outer_middleware(
         ThrottlingMiddleware(throttle, burst=services.settings.throttle_burst)
     )
-    dp.update.outer_middleware(UserLockMiddleware())
     dp.update.outer_middleware(UserMiddleware(services.db, services.clock))
     dp.include_router(build_root_router())
 

@@ -12,13 +12,13 @@ from collections.abc import Callable
 from sqlalchemy import delete as sa_delete
 from sqlmodel import Session, SQLModel, col
 
-import bot.models  # noqa: F401  (assessment and reminder tables, until their slices own them)
-import handlers.ask.models  # noqa: F401
+import bot.models  # noqa: F401  (reminder tables, until their slice owns them)
 import infra.dedup
+import infra.fsm
 import infra.users  # noqa: F401
-from bot.models.assessments import AssessmentRecord
 from bot.models.reminders import ReminderSubscription
 from handlers.ask import forget_user as forget_asked
+from handlers.assess import forget_user as forget_assessments
 from infra.users import Forgetter
 
 
@@ -39,8 +39,7 @@ def _forget_rows(*tables: type[SQLModel]) -> Forgetter:
 # Order: no constraint between features (each deletes only its own rows; the user row goes last).
 FORGETTERS: tuple[Callable[..., int], ...] = (
     forget_asked,
-    # TODO(assess helper): replace with handlers.assess's forget_user when the slice lands.
-    _forget_rows(AssessmentRecord),
+    forget_assessments,
     # TODO(reminders helper): replace with handlers.reminders's forget_user.
     _forget_rows(ReminderSubscription),
 )

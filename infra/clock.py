@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 
 Clock = Callable[[], datetime]
 
@@ -31,3 +31,13 @@ def local_time(moment: datetime, zone: tzinfo) -> datetime:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(zone)
+
+
+def local_date(moment: datetime, zone: tzinfo) -> date:
+    """The calendar date of `moment` in `zone` (naive moments are UTC)."""
+    return local_time(moment, zone).date()
+
+
+def today_in(clock: Clock, zone: tzinfo) -> date:
+    """"Today" in the configured zone (settings.tz): the one way every feature computes it."""
+    return local_date(clock(), zone)

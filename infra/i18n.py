@@ -1,152 +1,152 @@
-"""User-facing strings in Chinese (default) and English, and a tiny lookup helper.
+"""The one text catalogue: every user-facing string, keyed, in Chinese (default) and English.
 
-`t("start.greeting", lang, name=...)` formats the string for `lang`, falling back to Chinese.
-Strings here are *templates*: values passed as keyword arguments are HTML-escaped by `t()`, so
-a user's name can never break the markup. Other features may keep their own tables and use
-`pick(lang, zh=..., en=...)` for one-off strings.
+    t("start.greeting", lang, name=user.first_name)
+
+Texts live in YAML files next to the code that shows them: `infra/texts.yaml` (shared) and one
+`texts.yaml` per feature slice, which registers it when imported:
+
+    register_texts(Path(__file__).with_name("texts.yaml"))   # in handlers/<slice>/__init__.py
+
+All files merge into ONE catalogue, validated as each file loads (a broken file fails at import,
+naming the file and the key): every key has exactly `zh` and `en`, both strings or both lists
+of strings (of equal length); the `{placeholders}` of the two languages match; a key defined in
+two files is an error naming both. Values passed to `t()` are HTML-escaped, so a user's name can
+never break the markup. Why a keyed catalogue and not gettext: see docs/ARCHITECTURE.md.
 """
 
 from __future__ import annotations
 
+import string
+from collections.abc import Mapping
+from pathlib import Path
+
 from infra.rendering import escape
+from knowledge.datafile import read_yaml
+from knowledge.errors import KnowledgeDataError
 
 DEFAULT_LANG = "zh"
+LANGS: tuple[str, ...] = ("zh", "en")
 
-TEXTS: dict[str, dict[str, str]] = {
-    "start.greeting": {
-        "zh": "您好，{name}！我是<b>集群通</b>，"
-        "工信部《促进中小企业特色产业集群发展暂行办法》的助手。\n"
-        "\n"
-        "1. 问政策：直接发问题，我按《暂行办法》和认定标准作答并注明出处。\n"
-        "2. 自评估：/assess 对照认定标准逐项检查，指出差距。\n"
-        "3. 记期限：/remind 或 /subscribe 2022 提醒年报与复核时间。\n"
-        "\n"
-        "可以先试试下面的问题：",
-        "en": "Hello, {name}! I am <b>集群通</b> (Cluster Guide), an assistant for MIIT's 2022 "
-        "measures on SME characteristic industrial clusters.\n"
-        "\n"
-        "1. Ask: send any question; answers cite the measures and the criteria.\n"
-        "2. Self-assess: /assess checks your cluster against the criteria, gap by gap.\n"
-        "3. Deadlines: /remind or /subscribe 2022 for annual report and review reminders.\n"
-        "\n"
-        "Try one of these questions:",
-    },
-    "help": {
-        "zh": "<b>使用说明</b>\n"
-        "直接发送问题即可，例如“集群认定后有效期多久？”。回答会引用原文，点“查看原文”看整条。\n"
-        "\n"
-        "/assess — 对照认定标准自评估\n"
-        "/remind — 设置年报、复核提醒\n"
-        "/subscribe &lt;批次年份&gt; — 一步订阅某批次集群的全部提醒\n"
-        "/reminders — 查看和取消提醒\n"
-        "/cancel — 退出当前流程\n"
-        "/lang — 切换语言（中文 / English）\n"
-        "/forget — 删除我的数据\n"
-        "/help — 本说明\n"
-        "\n"
-        "在群组中，请 @我 或使用命令。",
-        "en": "<b>How to use</b>\n"
-        "Just send a question, e.g. \u201cHow long is a cluster's recognition valid?\u201d. "
-        "Answers quote the source; tap \u201cFull text\u201d to read the whole article.\n"
-        "\n"
-        "/assess — self-assessment against the criteria\n"
-        "/remind — annual report and review reminders\n"
-        "/subscribe &lt;batch year&gt; — all reminders for a cluster of that batch\n"
-        "/reminders — list and cancel reminders\n"
-        "/cancel — leave the current flow\n"
-        "/lang — switch language (中文 / English)\n"
-        "/forget — delete my data\n"
-        "/help — this help\n"
-        "\n"
-        "In groups, mention me or use a command.",
-    },
-    "lang.choose": {
-        "zh": "请选择语言 / Choose a language:",
-        "en": "Choose a language / 请选择语言:",
-    },
-    "lang.set": {"zh": "已切换为中文。", "en": "Language set to English."},
-    "lang.unknown": {
-        "zh": "不支持该语言。用法：/lang zh 或 /lang en",
-        "en": "Unsupported language. Usage: /lang zh or /lang en",
-    },
-    "forget.confirm": {
-        "zh": "确定删除您在本机器人的全部数据吗？"
-        "包括提问记录、反馈、自评估和提醒。此操作无法撤销。",
-        "en": "Delete all your data held by this bot — questions, feedback, assessments and "
-        "reminders? This cannot be undone.",
-    },
-    "forget.button.yes": {"zh": "确认删除", "en": "Delete my data"},
-    "forget.button.no": {"zh": "取消", "en": "Cancel"},
-    "forget.done": {
-        "zh": "已删除您的全部数据。再次发消息即可重新开始。",
-        "en": "All your data has been deleted. Send a message any time to start again.",
-    },
-    "forget.kept": {"zh": "好的，数据保持不变。", "en": "OK, nothing was deleted."},
-    "cancel.done": {"zh": "已退出当前流程。", "en": "Left the current flow."},
-    "cancel.nothing": {
-        "zh": "当前没有进行中的流程。发送 /help 查看用法。",
-        "en": "There is nothing to cancel. Send /help to see what I can do.",
-    },
-    "ask.non_text": {
-        "zh": "我只能读文字消息。请用文字发送您的问题，或发送 /help 查看用法。",
-        "en": "I can only read text. Please type your question, or send /help.",
-    },
-    "ask.unknown_command": {
-        "zh": "没有这个命令。发送 /help 查看可用命令。",
-        "en": "Unknown command. Send /help to see what I can do.",
-    },
-    "ask.empty": {
-        "zh": "请在 @我 之后写上您的问题。",
-        "en": "Please write your question after mentioning me.",
-    },
-    "ask.button.source": {"zh": "查看原文", "en": "Full text"},
-    "ask.button.source_n": {"zh": "查看原文 {n}", "en": "Full text {n}"},
-    "ask.source_missing": {
-        "zh": "原文暂缺：{label}",
-        "en": "The source text is not available: {label}",
-    },
-    "ask.answer_gone": {
-        "zh": "这条回答已过期，请重新提问。",
-        "en": "This answer has expired; please ask again.",
-    },
-    "ask.feedback_thanks_up": {"zh": "谢谢反馈！", "en": "Thanks for the feedback!"},
-    "ask.feedback_thanks_down": {
-        "zh": "谢谢，我们会改进这类回答。",
-        "en": "Thanks — we will improve answers like this.",
-    },
-}
-
-EXAMPLE_QUESTIONS: dict[str, tuple[str, ...]] = {
-    "zh": (
-        "集群认定后有效期多久？",
-        "申报特色产业集群需要满足哪些条件？",
-        "集群每年需要报送什么材料？",
-    ),
-    "en": (
-        "How long is a cluster's recognition valid?",
-        "What conditions must a cluster meet to apply?",
-        "What must a recognised cluster report each year?",
-    ),
-}
+Text = str | tuple[str, ...]
 
 
 def normalise_lang(lang: str | None) -> str:
+    """Our two languages: English for "en", Chinese for anything else."""
     return "en" if lang == "en" else DEFAULT_LANG
 
 
+def _placeholders(template: str, path: Path, key: str) -> set[str]:
+    try:
+        return {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
+    except ValueError as exc:  # a lone "{" or "}": write "{{" / "}}" for a literal brace
+        raise KnowledgeDataError(path, key, f"bad placeholder: {exc}") from exc
+
+
+def _entry(path: Path, key: object, value: object) -> dict[str, Text]:
+    if not isinstance(key, str) or not key:
+        raise KnowledgeDataError(path, str(key), "a key must be a non-empty string")
+    if not isinstance(value, Mapping) or set(value) != set(LANGS):
+        found = sorted(map(str, value)) if isinstance(value, Mapping) else type(value).__name__
+        raise KnowledgeDataError(path, key, f"needs exactly zh and en, found {found}")
+    entry: dict[str, Text] = {}
+    for lang in LANGS:
+        text = value[lang]
+        if isinstance(text, list) and text and all(isinstance(item, str) for item in text):
+            entry[lang] = tuple(text)
+        elif isinstance(text, str) and text:
+            entry[lang] = text
+        else:
+            raise KnowledgeDataError(path, f"{key}.{lang}", "must be a non-empty string or list")
+    zh, en = entry["zh"], entry["en"]
+    if type(zh) is not type(en) or (isinstance(zh, tuple) and len(zh) != len(en)):
+        raise KnowledgeDataError(path, key, "zh and en must both be strings or equal-length lists")
+    zh_items = zh if isinstance(zh, tuple) else (zh,)
+    en_items = en if isinstance(en, tuple) else (en,)
+    for index, (zh_text, en_text) in enumerate(zip(zh_items, en_items, strict=True)):
+        zh_names = _placeholders(zh_text, path, f"{key}.zh")
+        en_names = _placeholders(en_text, path, f"{key}.en")
+        if zh_names != en_names:
+            where = key if isinstance(zh, str) else f"{key}[{index}]"
+            raise KnowledgeDataError(
+                path, where, f"placeholders differ: zh {sorted(zh_names)}, en {sorted(en_names)}"
+            )
+    return entry
+
+
+class Catalogue:
+    """Keyed texts merged from several files; see the module docstring for the rules."""
+
+    def __init__(self) -> None:
+        self._texts: dict[str, dict[str, Text]] = {}
+        self._origin: dict[str, Path] = {}
+        self._files: set[Path] = set()
+
+    def add_file(self, path: Path) -> None:
+        """Merge one YAML file (loading the same file twice is a no-op)."""
+        path = Path(path).resolve()
+        if path in self._files:
+            return
+        data = read_yaml(path)
+        if not isinstance(data, Mapping):
+            raise KnowledgeDataError(path, "(top level)", "must be a mapping of key -> {zh, en}")
+        entries = {key: _entry(path, key, value) for key, value in data.items()}
+        for key in entries:
+            if key in self._texts:
+                raise KnowledgeDataError(
+                    path, key, f"duplicate key: already defined in {self._origin[key]}"
+                )
+        for key, entry in entries.items():
+            self._texts[key] = entry
+            self._origin[key] = path
+        self._files.add(path)
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._texts
+
+    def keys(self) -> list[str]:
+        return sorted(self._texts)
+
+    def _raw(self, key: str, lang: str | None) -> Text:
+        try:
+            entry = self._texts[key]
+        except KeyError:
+            hint = "is its texts.yaml registered?"
+            raise KeyError(f"no text {key!r} in the catalogue ({hint})") from None
+        return entry[normalise_lang(lang)]
+
+    def text(self, key: str, lang: str | None = DEFAULT_LANG, **values: object) -> str:
+        template = self._raw(key, lang)
+        if not isinstance(template, str):
+            raise TypeError(f"text {key!r} is a list; use texts()")
+        # Always formatted, so "{{" means a literal brace whether or not values are passed.
+        return template.format(**{name: escape(value) for name, value in values.items()})
+
+    def texts(self, key: str, lang: str | None = DEFAULT_LANG) -> tuple[str, ...]:
+        items = self._raw(key, lang)
+        if isinstance(items, str):
+            raise TypeError(f"text {key!r} is a string; use text()")
+        return items
+
+
+CATALOGUE = Catalogue()
+CATALOGUE.add_file(Path(__file__).with_name("texts.yaml"))
+
+
+def register_texts(path: Path) -> None:
+    """Merge a slice's texts.yaml into the one catalogue (call it from the slice's __init__)."""
+    CATALOGUE.add_file(path)
+
+
 def t(key: str, lang: str | None = DEFAULT_LANG, **values: object) -> str:
-    """The string `key` in `lang` (Chinese when missing), with escaped `values` filled in."""
-    table = TEXTS[key]
-    template = table.get(normalise_lang(lang)) or table[DEFAULT_LANG]
-    if not values:
-        return template
-    return template.format(**{name: escape(value) for name, value in values.items()})
+    """The text `key` in `lang` (Chinese unless "en"), with HTML-escaped `values` filled in."""
+    return CATALOGUE.text(key, lang, **values)
 
 
-def pick(lang: str | None, *, zh: str, en: str) -> str:
-    """Inline choice for one-off strings."""
-    return en if normalise_lang(lang) == "en" else zh
+def t_list(key: str, lang: str | None = DEFAULT_LANG) -> tuple[str, ...]:
+    """A list-valued text (e.g. the example questions) in `lang`."""
+    return CATALOGUE.texts(key, lang)
 
 
 def examples(lang: str | None) -> tuple[str, ...]:
-    return EXAMPLE_QUESTIONS[normalise_lang(lang)]
+    """The example questions /start offers (shown by account, answered by ask)."""
+    return t_list("examples", lang)

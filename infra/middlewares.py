@@ -1,4 +1,7 @@
-"""Update middlewares, registered on `dp.update.outer_middleware` in this order (outermost first):
+"""Update middlewares, registered on `dp.update.outer_middleware` in this order (outermost first).
+One user's updates are serialised before any of these by aiogram's own FSM middleware with
+`events_isolation=SimpleEventIsolation()` (bot/app.py): it takes the per-user lock, then reads
+the FSM state, so a flow's second answer always sees the state its first answer stored.
 
 1. `InFlightTracker` — counts updates being handled, so shutdown (SIGTERM, tests) can wait for
    them to finish before the bot session closes. aiogram's polling cancels the polling task on
@@ -9,10 +12,7 @@
    `settings.throttle_seconds` apart (one polite hint per burst). Button presses are not
    throttled: they are cheap and dropping one would leave a spinner on the user's screen.
    The hint is sent in private chats only.
-4. `UserLockMiddleware` — one user's updates are handled one at a time, in arrival order
-   (polling handles updates as concurrent tasks; a multi-step flow must not see its second
-   answer before the first is stored). Different users still run concurrently.
-5. `UserMiddleware` — upserts the DB user row and injects `user` (infra.users.User, or None
+4. `UserMiddleware` — upserts the DB user row and injects `user` (infra.users.User, or None
    for updates without a sender) and `lang` ("zh"/"en": the /lang choice stored in the DB, else
    derived from Telegram's language_code).
 
@@ -38,22 +38,12 @@ from aiogram.types import User as TgUser
 
 from infra.clock import Clock
 from infra.db import Database
+from infra.i18n import t
 from infra.users import effective_lang, lang_from_code, upsert_user
 
 logger = logging.getLogger(__name__)
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
-
-ERROR_TEXT = {
-    "zh": "抱歉，处理您的消息时出了点问题。请稍后再试，或发送 /help 查看用法。",
-    "en": "Sorry, something went wrong while handling your message. "
-    "Please try again later, or send /help.",
-}
-THROTTLE_TEXT = {
-    "zh": "消息有点快，请稍等片刻再发。",
-    "en": "That was quick — please wait a moment before sending more.",
-}
-
 
 class InFlightTracker(BaseMiddleware):
     """Counts updates in progress; `wait_idle()` returns once none is left."""
@@ -93,9 +83,17 @@ def in_flight_tracker(dp: Dispatcher) -> InFlightTracker:
 
 
 def install_tracker(dp: Dispatcher) -> InFlightTracker:
+    """Install the tracker outermost, before aiogram's own FSM middleware: an update waiting for
+    the per-user lock (events isolation) is in flight too, or shutdown and tests could see an
+    idle bot with updates still queued behind a lock."""
     tracker = InFlightTracker()
     _trackers[dp] = tracker
-    dp.update.outer_middleware(tracker)
+    manager = dp.update.outer_middleware
+    existing = list(manager)
+    for middleware in existing:
+        manager.unregister(middleware)
+    for middleware in [tracker, *existing]:
+        manager.register(middleware)
     return tracker
 
 
@@ -151,7 +149,7 @@ class ErrorMiddleware(BaseMiddleware):
                     await bot.answer_callback_query(event.callback_query.id)
                 except Exception:
                     logger.debug("callback query already answered", exc_info=True)
-            await bot.send_message(chat.id, ERROR_TEXT.get(lang, ERROR_TEXT["zh"]))
+            await bot.send_message(chat.id, t("error.generic", lang))
         except Exception:
             logger.warning("could not tell chat %s about the error", chat.id, exc_info=True)
 
@@ -185,7 +183,7 @@ class ThrottlingMiddleware(BaseMiddleware):
             if self.hint and user.id not in self._hinted and event.message.chat.type == "private":
                 self._hinted.add(user.id)
                 lang = lang_from_code(user.language_code)
-                await event.message.answer(THROTTLE_TEXT[lang])
+                await event.message.answer(t("throttle.hint", lang))
             return None
         self._buckets[user.id] = (tokens - 1.0, now)
         self._hinted.discard(user.id)
@@ -193,35 +191,6 @@ class ThrottlingMiddleware(BaseMiddleware):
             refill = self.burst * self.min_interval
             self._buckets = {uid: b for uid, b in self._buckets.items() if now - b[1] < refill}
         return await handler(event, data)
-
-
-class UserLockMiddleware(BaseMiddleware):
-    """Serialises each user's updates; locks are dropped once nobody waits on them."""
-
-    def __init__(self) -> None:
-        self._locks: dict[int, asyncio.Lock] = {}
-        self._waiters: dict[int, int] = {}
-
-    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        user: TgUser | None = data.get("event_from_user")
-        if user is None:
-            return await handler(event, data)
-        lock = self._locks.setdefault(user.id, asyncio.Lock())
-        self._waiters[user.id] = self._waiters.get(user.id, 0) + 1
-        try:
-            async with lock:
-                # aiogram's FSM middleware (outside this one) read the state before we waited
-                # for the lock; the update handled before us may have changed it (e.g. /assess
-                # then an answer typed right after). State filters must see the current state.
-                context = data.get("state")
-                if context is not None:
-                    data["raw_state"] = await context.get_state()
-                return await handler(event, data)
-        finally:
-            self._waiters[user.id] -= 1
-            if self._waiters[user.id] == 0:
-                del self._waiters[user.id]
-                del self._locks[user.id]
 
 
 class UserMiddleware(BaseMiddleware):

@@ -65,12 +65,6 @@ def quote_block(text: object) -> str:
     return f"<blockquote>{escape(str(text).strip())}</blockquote>"
 
 
-def citation_line(label: str, lang: str = "zh") -> str:
-    """'📖 出处：《暂行办法》第十五条' — the label is escaped like any knowledge text."""
-    prefix = "Source: " if lang == "en" else "出处："
-    return f"📖 {prefix}{escape(label)}"
-
-
 _SENTENCE_END = re.compile(r"(?<=[。！？!?；;])|(?<=\.)\s|\n")
 
 

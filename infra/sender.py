@@ -6,13 +6,18 @@ a sliding-window limiter (never more than the rate in any second, counted on act
 times) and a per-chat spacing of 1/rate seconds, and handles the Bot API's answers:
 
 - **429** `retry_after`: that chat waits exactly as long as Telegram asks, then the message is
-  retried. If a second chat gets a 429 within a second, the limit is the bot's, not the chat's,
-  so everyone waits (pausing all traffic for every single-chat 429 would stall a broadcast).
-- **5xx / network errors**: retried with exponential backoff (jittered), up to `max_attempts`.
-- **403**: the user blocked the bot or removed it from the group: no retry; `on_forbidden(chat)`
-  is told (the scheduler deactivates that chat's subscriptions).
+  retried (up to `retry.max_retry_afters` times; a wait longer than `retry.max_retry_after`,
+  TELEGRAM_MAX_RETRY_AFTER, is not waited for). If a second chat gets a 429 within a second, the
+  limit is the bot's, not the chat's, so everyone waits (pausing all traffic for every
+  single-chat 429 would stall a broadcast).
+- **5xx / network errors**: retried with the policy's backoff, up to `retry.max_attempts`.
+- **403**: the user blocked the bot or removed it from the group: no retry, status "forbidden"
+  (the scheduler deactivates that chat's subscriptions). The user is marked inactive by the
+  bot session's middleware, the one 403 path (infra/telegram.py).
 - **Anything else** (400 bad request, 401 …): permanent; returned as a failure for the caller to
   dead-letter, never silently dropped.
+
+The retry numbers are the one `infra.retry.RetryPolicy`, shared with the session middleware.
 
 Rate limiting uses the event loop's monotonic time, not the application clock: the clock may be
 frozen (SMEBOT_NOW) and pacing must still advance.
@@ -22,7 +27,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -38,13 +42,13 @@ from aiogram.exceptions import (
 )
 from aiogram.types import InputFile, Message
 
+from infra.retry import RetryPolicy
 from infra.settings import Settings
 from infra.telegram import retries_handled_by_caller
 
 logger = logging.getLogger(__name__)
 
 SendStatus = Literal["sent", "forbidden", "failed", "aborted"]
-ForbiddenHook = Callable[[int], Awaitable[None] | None]
 Gate = Callable[[], bool]
 
 
@@ -132,12 +136,7 @@ class Sender:
         *,
         rate_per_second: float = 25.0,
         per_chat_per_second: float = 1.0,
-        max_attempts: int = 3,
-        max_retry_after_attempts: int = 10,
-        base_delay: float = 0.5,
-        max_delay: float = 30.0,
-        max_retry_after: float = 120.0,
-        on_forbidden: ForbiddenHook | None = None,
+        retry: RetryPolicy | None = None,
         monotonic: Callable[[], float] | None = None,
         shared_limiter: SharedLimiter | None = None,
     ) -> None:
@@ -145,12 +144,7 @@ class Sender:
         # Several replicas: the window and the per-chat spacing live in Redis (one for all).
         self.shared_limiter = shared_limiter
         self.per_chat_interval = 1.0 / per_chat_per_second
-        self.max_attempts = max(1, max_attempts)
-        self.max_retry_after_attempts = max(1, max_retry_after_attempts)
-        self.base_delay = base_delay
-        self.max_delay = max_delay
-        self.max_retry_after = max_retry_after
-        self.on_forbidden = on_forbidden
+        self.retry = retry or RetryPolicy(max_attempts=3)
         self._monotonic = monotonic
         self._global: WindowLimiter | None = None
         self._chats: dict[int, _ChatState] = {}
@@ -163,8 +157,7 @@ class Sender:
         kwargs: dict[str, Any] = {
             "rate_per_second": settings.send_rate_per_second,
             "per_chat_per_second": settings.send_rate_per_chat_per_second,
-            "max_attempts": settings.send_max_attempts,
-            "base_delay": settings.telegram_retry_base_delay,
+            "retry": RetryPolicy.from_settings(settings, max_attempts=settings.send_max_attempts),
         }
         kwargs.update(overrides)
         return cls(**kwargs)
@@ -258,21 +251,19 @@ class Sender:
                 retry_afters += 1
                 self.stats["retry_after"] += 1
                 await self._on_retry_after(chat_id, state, float(exc.retry_after))
-                if retry_afters >= self.max_retry_after_attempts or (
-                    exc.retry_after > self.max_retry_after
+                if retry_afters >= self.retry.max_retry_afters or not self.retry.waits_for(
+                    exc.retry_after
                 ):
                     return self._failed(exc, attempts, retryable=True)
                 continue
             except TelegramForbiddenError as exc:
                 self.stats["forbidden"] += 1
-                await self._report_forbidden(chat_id)
                 return SendResult("forbidden", error=_describe(exc), attempts=attempts)
             except (TelegramServerError, TelegramNetworkError) as exc:
                 self.stats["server_error"] += 1
-                if attempts - retry_afters >= self.max_attempts:
+                if attempts - retry_afters >= self.retry.max_attempts:
                     return self._failed(exc, attempts, retryable=True)
-                delay = min(self.max_delay, self.base_delay * 2 ** (attempts - retry_afters - 1))
-                delay *= 1 + random.random() * 0.1  # jitter so retries do not align
+                delay = self.retry.backoff(attempts - retry_afters)
                 logger.warning("chat %s: %s, retry in %.2fs", chat_id, _describe(exc), delay)
                 await asyncio.sleep(delay)
                 continue
@@ -302,16 +293,6 @@ class Sender:
     def _failed(self, exc: Exception, attempts: int, *, retryable: bool) -> SendResult:
         self.stats["failed"] += 1
         return SendResult("failed", error=_describe(exc), attempts=attempts, retryable=retryable)
-
-    async def _report_forbidden(self, chat_id: int) -> None:
-        if self.on_forbidden is None:
-            return
-        try:
-            outcome = self.on_forbidden(chat_id)
-            if outcome is not None:
-                await outcome
-        except Exception:  # the report must never hide the result from the caller
-            logger.exception("could not record the blocked chat %s", chat_id)
 
 
 def _describe(exc: Exception) -> str:

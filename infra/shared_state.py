@@ -2,7 +2,7 @@
 
 | what | with Redis | without |
 |---|---|---|
-| FSM state and data (/assess, /remind in progress) | aiogram `RedisStorage` | `MemoryStorage` |
+| FSM state and data (/assess, /remind in progress) | aiogram `RedisStorage` | the database |
 | per-user ordering of updates | `RedisEventIsolation` (a lock) | `SimpleEventIsolation` |
 | bot-wide and per-chat send limits | `RedisSendLimiter` (Lua, one window for all) | per process |
 | inbound de-duplication (update_id, MsgId …) | `RedisDeduplicator` (`SET NX`) | the database |
@@ -13,6 +13,7 @@ one Redis.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -21,6 +22,7 @@ from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, DefaultKey
 from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
 
 from infra.dedup import DatabaseDeduplicator, Deduplicator, RedisDeduplicator
+from infra.fsm import DatabaseStorage, FsmRecord
 from infra.shared_limits import RedisSendLimiter
 
 if TYPE_CHECKING:
@@ -59,6 +61,8 @@ class SharedState:
             return count
         if isinstance(self.storage, MemoryStorage):
             return sum(1 for record in self.storage.storage.values() if record.state)
+        if isinstance(self.storage, DatabaseStorage):
+            return await asyncio.to_thread(_count_db_states, self.storage)
         return 0
 
     async def ping(self) -> None:
@@ -71,6 +75,14 @@ class SharedState:
         await self.dedup.close()
         if self.redis is not None:
             await self.redis.aclose()
+
+
+def _count_db_states(storage: DatabaseStorage) -> int:
+    from sqlalchemy import func, select
+
+    with storage.db.session() as session:
+        query = select(func.count()).select_from(FsmRecord).where(FsmRecord.state.isnot(None))  # type: ignore[union-attr]
+        return int(session.execute(query).scalar_one())
 
 
 def build_shared_state(
@@ -88,8 +100,11 @@ def build_shared_state(
         keys = DefaultKeyBuilder(prefix=f"{prefix}:fsm", with_destiny=True)
         return SharedState(
             redis=redis,
+            # Its own connection pool: the dispatcher closes its storage at shutdown, while the
+            # scheduler may still be sending through the limiter.
             storage=RedisStorage(
-                redis, key_builder=keys, state_ttl=FSM_TTL_SECONDS, data_ttl=FSM_TTL_SECONDS
+                Redis.from_url(settings.redis_url), key_builder=keys,
+                state_ttl=FSM_TTL_SECONDS, data_ttl=FSM_TTL_SECONDS,
             ),
             isolation=RedisEventIsolation(
                 redis, key_builder=keys, lock_kwargs={"timeout": ISOLATION_LOCK_SECONDS}

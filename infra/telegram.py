@@ -2,13 +2,12 @@
 reliable.
 
 `RetryMiddleware` sits on the bot session, so every Bot API call from any handler, the scheduler
-or the console goes through it:
-
-- 429 Too Many Requests: wait `retry_after` seconds (Telegram's own number), then retry;
-- 5xx and network errors (timeouts, refused connections): retry with exponential backoff;
-- 403 Forbidden (the user blocked the bot, or it was removed from a group): no retry; the chat
-  is reported to `on_forbidden` (which marks the user inactive) and the error is re-raised so
-  the caller can stop talking to that chat.
+or the console goes through it. It retries as `infra.retry.RetryPolicy` says (429: wait as asked;
+5xx/network: back off). A 403 Forbidden (the user blocked the bot, or it was removed from a
+group) is never retried; it is reported to `on_forbidden` — the one place a 403 marks the user
+inactive (`infra.users.mark_blocked_chat`, wired by `make_bot(db=...)`) — and re-raised so the
+caller can stop talking to that chat. The middleware reports 403s even for callers that retry
+themselves (the Sender), so there is exactly one 403 path.
 
 `getUpdates` is left alone: the polling loop has its own backoff and must not sleep here.
 A retried send after a timeout may deliver a message twice; Telegram offers no idempotency key,
@@ -19,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -33,16 +31,14 @@ from aiogram.client.session.middlewares.base import (
 )
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.exceptions import (
-    TelegramForbiddenError,
-    TelegramNetworkError,
-    TelegramRetryAfter,
-    TelegramServerError,
-)
+from aiogram.exceptions import TelegramAPIError, TelegramRetryAfter
 from aiogram.methods import GetUpdates, Response, TelegramMethod
 from aiogram.methods.base import TelegramType
 
+from infra.db import Database
+from infra.retry import Failure, RetryPolicy, classify
 from infra.settings import Settings
+from infra.users import mark_blocked_chat
 
 logger = logging.getLogger(__name__)
 
@@ -69,17 +65,11 @@ class RetryMiddleware(BaseRequestMiddleware):
 
     def __init__(
         self,
+        policy: RetryPolicy | None = None,
         *,
-        max_attempts: int = 4,
-        base_delay: float = 0.5,
-        max_delay: float = 10.0,
-        max_retry_after: float = 60.0,
         on_forbidden: ForbiddenCallback | None = None,
     ) -> None:
-        self.max_attempts = max(1, max_attempts)
-        self.base_delay = base_delay
-        self.max_delay = max_delay
-        self.max_retry_after = max_retry_after
+        self.policy = policy or RetryPolicy()
         self.on_forbidden = on_forbidden
 
     async def __call__(
@@ -90,38 +80,38 @@ class RetryMiddleware(BaseRequestMiddleware):
     ) -> Response[TelegramType]:
         if isinstance(method, GetUpdates):
             return await make_request(bot, method)
-        max_attempts = 1 if _caller_retries.get() else self.max_attempts
+        max_attempts = 1 if _caller_retries.get() else self.policy.max_attempts
         attempt = 1
         while True:
             try:
                 return await make_request(bot, method)
-            except TelegramRetryAfter as exc:
-                if attempt >= max_attempts or exc.retry_after > self.max_retry_after:
+            except TelegramAPIError as exc:  # network errors are TelegramAPIErrors too
+                failure = classify(exc)
+                if failure is Failure.FORBIDDEN:
+                    self._report_forbidden(method)
                     raise
-                delay = float(exc.retry_after)
-                logger.warning(
-                    "429 on %s (attempt %d), retrying in %.1fs", type(method).__name__,
-                    attempt, delay,
-                )
-            except (TelegramServerError, TelegramNetworkError) as exc:
-                if attempt >= max_attempts:
+                if failure is Failure.PERMANENT or attempt >= max_attempts:
                     raise
-                delay = min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
-                delay *= 1 + random.random() * 0.1  # a little jitter so retries do not align
+                if isinstance(exc, TelegramRetryAfter):
+                    if not self.policy.waits_for(exc.retry_after):
+                        raise
+                    delay = float(exc.retry_after)
+                else:
+                    delay = self.policy.backoff(attempt)
                 logger.warning(
                     "%s on %s (attempt %d), retrying in %.2fs: %s", type(exc).__name__,
                     type(method).__name__, attempt, delay, exc,
                 )
-            except TelegramForbiddenError:
-                chat_id = getattr(method, "chat_id", None)
-                if self.on_forbidden is not None and isinstance(chat_id, int):
-                    try:
-                        self.on_forbidden(chat_id)
-                    except Exception:  # the report must never hide the original error
-                        logger.exception("could not record the blocked chat %s", chat_id)
-                raise
             attempt += 1
             await asyncio.sleep(delay)
+
+    def _report_forbidden(self, method: TelegramMethod[TelegramType]) -> None:
+        chat_id = getattr(method, "chat_id", None)
+        if self.on_forbidden is not None and isinstance(chat_id, int):
+            try:
+                self.on_forbidden(chat_id)
+            except Exception:  # the report must never hide the original error
+                logger.exception("could not record the blocked chat %s", chat_id)
 
 
 def api_server(settings: Settings) -> TelegramAPIServer | None:
@@ -135,23 +125,20 @@ def make_bot(
     settings: Settings,
     *,
     token: str | None = None,
-    on_forbidden: ForbiddenCallback | None = None,
+    db: Database | None = None,
 ) -> Bot:
-    """A Bot speaking HTML by default, with the retry middleware on its session."""
+    """A Bot speaking HTML by default, with the retry middleware on its session.
+
+    With `db`, a 403 from any call marks the user inactive (`mark_blocked_chat`)."""
     if token is None:
         if settings.telegram_bot_token is None:
             raise ValueError("TELEGRAM_BOT_TOKEN is not set")
         token = settings.telegram_bot_token.get_secret_value()
     server = api_server(settings)
     session = AiohttpSession(api=server) if server is not None else AiohttpSession()
-    session.middleware(
-        RetryMiddleware(
-            max_attempts=settings.telegram_max_attempts,
-            base_delay=settings.telegram_retry_base_delay,
-            max_retry_after=settings.telegram_max_retry_after,
-            on_forbidden=on_forbidden,
-        )
-    )
+    on_forbidden = None if db is None else (lambda chat_id: mark_blocked_chat(db, chat_id))
+    session.middleware(RetryMiddleware(RetryPolicy.from_settings(settings),
+                                       on_forbidden=on_forbidden))
     return Bot(
         token=token,
         session=session,

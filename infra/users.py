@@ -6,11 +6,16 @@ Timestamps are stored as UTC; the application's clock gives aware datetimes.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from sqlalchemy import BigInteger, Column
 from sqlmodel import Field, Session, SQLModel
+
+from infra.db import Database
+
+logger = logging.getLogger(__name__)
 
 
 class User(SQLModel, table=True):
@@ -99,6 +104,20 @@ def set_lang(session: Session, *, user_id: int, lang: str | None) -> User | None
     session.commit()
     session.refresh(user)
     return user
+
+
+def mark_blocked_chat(db: Database, chat_id: int) -> None:
+    """The one 403 path: Telegram refused to deliver to `chat_id` (the user blocked the bot).
+
+    Private chats have the user's id, so the user is marked inactive; a group (negative id)
+    that removed the bot has no user row. Wired into the session middleware by `make_bot(db=)`;
+    a feature that must react as well (reminders deactivate the chat's subscriptions) reads
+    the "forbidden" outcome of its own send instead of marking users itself."""
+    if chat_id <= 0:
+        return
+    with db.session() as session:
+        if mark_inactive(session, user_id=chat_id):
+            logger.info("user %s blocked the bot; marked inactive", chat_id)
 
 
 def mark_inactive(session: Session, *, user_id: int) -> bool:

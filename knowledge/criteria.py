@@ -16,27 +16,23 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
+from knowledge.criteria_checks import (  # the fixed structure, re-exported from here too
+    DIMENSION_IDS,
+    DIMENSION_NUMBERS,
+    GATE_IDS,
+    check_consistency,
+)
 from knowledge.datafile import read_yaml, validation_error
 from knowledge.errors import KnowledgeDataError
 from knowledge.models import Article, Document
 
-CRITERIA_DIR = Path(__file__).parent / "data" / "criteria"
+__all__ = [
+    "CRITERIA_DIR", "DIMENSION_IDS", "DIMENSION_NUMBERS", "GATE_IDS", "CriteriaEdition",
+    "Dimension", "Gate", "Indicator", "UnknownEditionError", "describe_indicator",
+    "format_number", "list_editions", "load_edition", "load_edition_file", "requirement_text",
+]
 
-# The criteria's structure is fixed by MIIT: every edition (national or provincial) judges the
-# same gate and the same eight dimensions, only the figures differ. Fixing the ids here lets an
-# edition file that drops a dimension fail loudly instead of silently assessing less.
-DIMENSION_IDS: tuple[str, ...] = (
-    "core_competitiveness",
-    "quality_sme_cultivation",
-    "supply_chain_collaboration",
-    "collaborative_innovation",
-    "digital_transformation",
-    "green_development",
-    "open_cooperation",
-    "governance_services",
-)
-DIMENSION_NUMBERS: tuple[str, ...] = ("一", "二", "三", "四", "五", "六", "七", "八")
-GATE_IDS: tuple[str, ...] = ("no_major_incidents", "within_county")
+CRITERIA_DIR = Path(__file__).parent / "data" / "criteria"
 
 IndicatorKind = Literal["bool", "number", "count", "percent", "yearly_series"]
 Comparison = Literal[">=", ">", "<="]
@@ -80,6 +76,10 @@ class Indicator(_Strict):
         default=None, description="derived from this yearly series when not answered"
     )
     minimum: float | None = Field(default=None, description="smallest valid value (input check)")
+    evidence: str | None = Field(
+        default=None, description="what to gather when the answer is unknown (Chinese)"
+    )
+    evidence_en: str | None = None
 
     @property
     def threshold_text(self) -> str | None:
@@ -118,8 +118,14 @@ class CriteriaEdition(_Strict):
     short_name_en: str = Field(min_length=1)
     label_prefix: str = Field(min_length=1, description='"认定标准" → labels 认定标准·一')
     level: Literal["national", "provincial"]
+    province: str | None = Field(
+        default=None, description="the province (full name) whose clusters this edition judges"
+    )
     source: str = Field(min_length=1)
     note: str = Field(min_length=1, description="Which figures are confirmed, which not bundled")
+    inherits: str | None = Field(
+        default=None, description="set on load: the edition whose figures this one adopts"
+    )
     gate: Gate
     dimensions: tuple[Dimension, ...]
 
@@ -243,136 +249,98 @@ def _article_text(prose: str, indicators: Sequence[Indicator]) -> str:
 # Loading and validation
 
 
-def _parse(path: Path) -> CriteriaEdition:
+class _InheritingFile(_Strict):
+    """An edition that adopts another edition's figures as they are (广东: "沿用国家标准").
+
+    It names the edition it follows and says where that is stated; it copies no numbers, so a
+    change to the national figures reaches it without an edit."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    inherits: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    title: str = Field(min_length=1)
+    title_en: str = Field(min_length=1)
+    short_name: str = Field(min_length=1)
+    short_name_en: str = Field(min_length=1)
+    level: Literal["national", "provincial"]
+    province: str | None = None
+    source: str = Field(min_length=1)
+    note: str = Field(min_length=1)
+
+
+def _read(path: Path) -> dict[str, Any]:
     raw: Any = read_yaml(path)
     if not isinstance(raw, dict):
         raise KnowledgeDataError(path, "(file)", "expected a mapping at the top level")
+    return raw
+
+
+def _parse(path: Path, raw: dict[str, Any] | None = None) -> CriteriaEdition:
+    raw = _read(path) if raw is None else raw
+    if "inherits" in raw:
+        raise KnowledgeDataError(
+            path, "inherits", "an edition that inherits is loaded with its base (list_editions)"
+        )
     try:
         edition = CriteriaEdition.model_validate(raw)
     except ValidationError as exc:
         raise validation_error(path, exc) from exc
-    _check_consistency(path, edition)
+    check_consistency(path, edition)
     return edition
 
 
-def _check_indicator(path: Path, field: str, indicator: Indicator) -> None:
-    def fail(name: str, message: str) -> None:
-        raise KnowledgeDataError(path, f"{field}.{name}", message)
-
-    has_comparison = indicator.comparison is not None
-    has_threshold = indicator.threshold is not None
-    if has_threshold and not has_comparison:
-        fail("comparison", "a threshold needs a comparison (>=, > or <=)")
-    if has_comparison and not has_threshold:
-        fail("threshold", "a comparison needs a threshold")
-    if indicator.kind == "bool":
-        if has_comparison:
-            fail("comparison", "a yes/no indicator takes no comparison")
-        if not indicator.required and not indicator.info:
-            fail("required", "a yes/no indicator is either required or info")
-    else:
-        if indicator.required:
-            fail("required", "only yes/no indicators are 'required'")
-        if indicator.info and has_comparison:
-            fail("info", "an info indicator has no threshold to judge by")
-        if not indicator.info and not has_comparison:
-            fail("comparison", "a figure needs a comparison and threshold, or info: true")
-    if indicator.soft and indicator.comparison != "<=":
-        fail("soft", "only a '<=' limit can be soft (一般不超过)")
-    if indicator.kind == "yearly_series":
-        if indicator.years != 3:
-            fail("years", "a yearly series covers exactly 3 years")
-    elif indicator.years is not None:
-        fail("years", "only a yearly_series has years")
-
-
-def _check_consistency(path: Path, edition: CriteriaEdition) -> None:
-    if edition.id != path.stem:
-        raise KnowledgeDataError(path, "id", f"{edition.id!r} must match the file name")
-
-    gate_ids = tuple(indicator.id for indicator in edition.gate.indicators)
-    if sorted(gate_ids) != sorted(GATE_IDS):
-        raise KnowledgeDataError(path, "gate.indicators", f"the gate must be exactly {GATE_IDS}")
-    for index, indicator in enumerate(edition.gate.indicators):
-        field = f"gate.indicators[{index}]"
-        if indicator.kind != "bool" or not indicator.required:
-            raise KnowledgeDataError(path, f"{field}.kind", "gate indicators are required yes/no")
-
-    dimension_ids = [dimension.id for dimension in edition.dimensions]
-    for expected in DIMENSION_IDS:
-        if expected not in dimension_ids:
-            raise KnowledgeDataError(path, "dimensions", f"missing dimension {expected!r}")
-    if len(dimension_ids) != len(DIMENSION_IDS) or tuple(dimension_ids) != DIMENSION_IDS:
-        for index, dimension_id in enumerate(dimension_ids):
-            if dimension_id not in DIMENSION_IDS:
-                raise KnowledgeDataError(
-                    path, f"dimensions[{index}].id", f"unknown dimension {dimension_id!r}"
-                )
+def _inherit(path: Path, raw: dict[str, Any], bases: dict[str, CriteriaEdition]) -> CriteriaEdition:
+    try:
+        spec = _InheritingFile.model_validate(raw)
+    except ValidationError as exc:
+        raise validation_error(path, exc) from exc
+    if spec.id != path.stem:
+        raise KnowledgeDataError(path, "id", f"{spec.id!r} must match the file name")
+    base = bases.get(spec.inherits)
+    if base is None:
+        known = ", ".join(sorted(bases)) or "none"
         raise KnowledgeDataError(
-            path, "dimensions", f"dimensions must appear once each, in order: {DIMENSION_IDS}"
+            path, "inherits", f"no edition {spec.inherits!r} with its own figures (known: {known})"
         )
-
-    seen: dict[str, str] = {}
-    for index, indicator in enumerate(edition.gate.indicators):
-        seen[indicator.id] = f"gate.indicators[{index}]"
-    for d_index, dimension in enumerate(edition.dimensions):
-        d_field = f"dimensions[{d_index}]"
-        if dimension.number != DIMENSION_NUMBERS[d_index]:
-            raise KnowledgeDataError(
-                path, f"{d_field}.number", f"expected {DIMENSION_NUMBERS[d_index]!r}"
-            )
-        own = {indicator.id for indicator in dimension.indicators}
-        for i_index, indicator in enumerate(dimension.indicators):
-            field = f"{d_field}.indicators[{i_index}]"
-            if indicator.id in seen:
-                other = seen[indicator.id]
-                raise KnowledgeDataError(
-                    path, f"{field}.id", f"duplicate id {indicator.id!r} (also {other})"
-                )
-            seen[indicator.id] = field
-            _check_indicator(path, field, indicator)
-            if indicator.either_or is not None and indicator.either_or not in own:
-                raise KnowledgeDataError(
-                    path, f"{field}.either_or", f"{indicator.either_or!r} is not in this dimension"
-                )
-            if indicator.derive_from is not None and indicator.derive_from not in own:
-                raise KnowledgeDataError(
-                    path,
-                    f"{field}.derive_from",
-                    f"{indicator.derive_from!r} is not in this dimension",
-                )
-    # Either/or must be symmetric, or the engine would judge "A or B" differently from "B or A".
-    for dimension in edition.dimensions:
-        by_id = {indicator.id: indicator for indicator in dimension.indicators}
-        for indicator in dimension.indicators:
-            partner = by_id.get(indicator.either_or or "")
-            if partner is not None and partner.either_or != indicator.id:
-                raise KnowledgeDataError(
-                    path,
-                    f"{dimension.id}.{partner.id}.either_or",
-                    f"must name {indicator.id!r} back (either/or is symmetric)",
-                )
+    # The base's gate, dimensions and citation labels: its figures are the ones that apply.
+    return base.model_copy(update=spec.model_dump())
 
 
 def load_edition_file(path: Path) -> CriteriaEdition:
-    """Load and validate one edition file (any path: tests use temp files)."""
+    """Load and validate one edition file with figures of its own (any path: tests use temp
+    files). An inheriting file is loaded with its folder: `load_edition(id, folder)`."""
     return _parse(Path(path))
 
 
 @lru_cache(maxsize=8)
-def _load_dir(directory: Path) -> tuple[CriteriaEdition, ...]:
+def _load_dir(directory: Path) -> tuple[tuple[CriteriaEdition, ...], tuple[CriteriaEdition, ...]]:
+    """(editions with their own figures, editions that inherit them), each sorted by id."""
     files = sorted(p for p in directory.glob("*.yaml") if not p.name.startswith("."))
-    return tuple(_parse(path) for path in files)
+    raws = [(path, _read(path)) for path in files]
+    own = tuple(_parse(path, raw) for path, raw in raws if "inherits" not in raw)
+    bases = {edition.id: edition for edition in own}
+    inheriting = tuple(_inherit(path, raw, bases) for path, raw in raws if "inherits" in raw)
+    return own, inheriting
 
 
-def list_editions(data_dir: Path | None = None) -> tuple[CriteriaEdition, ...]:
-    """Every edition in the folder, sorted by id: a new province = one more file."""
-    return _load_dir((data_dir or CRITERIA_DIR).resolve())
+def list_editions(
+    data_dir: Path | None = None, *, include_inheriting: bool = False
+) -> tuple[CriteriaEdition, ...]:
+    """The editions in the folder, sorted by id: a new province = one more file.
+
+    By default only editions with figures of their own: each is a citable document of the
+    knowledge base, and an edition that adopts the national figures (广东) would only repeat
+    that document. `include_inheriting=True` adds those, for choosing an edition to assess by.
+    """
+    own, inheriting = _load_dir((data_dir or CRITERIA_DIR).resolve())
+    if not include_inheriting:
+        return own
+    return tuple(sorted(own + inheriting, key=lambda edition: edition.id))
 
 
 def load_edition(edition_id: str, data_dir: Path | None = None) -> CriteriaEdition:
-    """The edition `edition_id`; `KeyError` (with the known ids) when there is none."""
-    editions = list_editions(data_dir)
+    """The edition `edition_id` (inheriting ones too); `UnknownEditionError` (a KeyError, with
+    the known ids) when there is none."""
+    editions = list_editions(data_dir, include_inheriting=True)
     for edition in editions:
         if edition.id == edition_id:
             return edition

@@ -80,6 +80,25 @@ def field_path(loc: Sequence[int | str]) -> str:
 
 
 def validation_error(path: Path, exc: ValidationError) -> KnowledgeDataError:
-    """The first pydantic error, as a KnowledgeDataError naming the file and the field."""
-    first = exc.errors(include_url=False)[0]
-    return KnowledgeDataError(path, field_path(first["loc"]), first["msg"])
+    """The first pydantic error, as a KnowledgeDataError naming the file and the field, worded
+    for the person editing the file. The one mapping for every data file: criteria editions,
+    provinces, the lexicon, the measures and fact sheets, the FAQ and the evaluation set."""
+    error = exc.errors(include_url=False)[0]
+    field_name = field_path(error["loc"])
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        message = "unknown key"
+    elif kind == "missing":
+        message = "required field is missing"
+    elif kind in ("string_too_short", "too_short") or (
+        kind == "string_type" and error.get("input") is None
+    ):
+        message = "must not be empty"
+    else:
+        message = str(error["msg"]).removeprefix("Value error, ")
+        # Cross-field checks name their field in the message ("text: must not be empty"):
+        # move it into the field path so every error reads the same way.
+        head, sep, rest = message.partition(": ")
+        if sep and head.isidentifier():
+            field_name, message = f"{field_name}.{head}", rest
+    return KnowledgeDataError(path, field_name, message)

@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from knowledge.datafile import read_yaml
+from knowledge.datafile import read_yaml, validation_error
 from knowledge.errors import KnowledgeDataError
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -104,12 +104,6 @@ class Lexicon:
         return fired
 
 
-def _error_field(exc: ValidationError) -> tuple[str, str]:
-    first = exc.errors()[0]
-    location = ".".join(str(part) for part in first["loc"]) or "(root)"
-    return location, first["msg"]
-
-
 def parse_lexicon(raw: Any, path: Path) -> Lexicon:
     """Validate already-parsed YAML; errors name the file and the field."""
     if not isinstance(raw, dict):
@@ -117,8 +111,7 @@ def parse_lexicon(raw: Any, path: Path) -> Lexicon:
     try:
         parsed = _LexiconFile.model_validate(raw)
     except ValidationError as exc:
-        location, message = _error_field(exc)
-        raise KnowledgeDataError(path, location, message) from exc
+        raise validation_error(path, exc) from exc
     duplicates = sorted({w for w in parsed.words if parsed.words.count(w) > 1})
     if duplicates:
         raise KnowledgeDataError(path, "words", f"duplicate words: {', '.join(duplicates)}")

@@ -1,8 +1,12 @@
-"""Reading the numbers people type in a chat: "４５", "1,234.5", "3500万", "四十五", "约 3.5 亿".
+"""The one reader and writer of numbers for the code base: what people type in a chat ("４５",
+"1,234.5", "3500万", "四十五", "约 3.5 亿", "4.5 billion") and Chinese numerals both ways
+("十五" <-> 15, as the measures number their articles).
 
 People answering the self-assessment type figures the way they would say them. Anything this
 module cannot read with certainty raises `NumberParseError` so the bot re-asks, rather than
-guessing: a wrong figure silently turns into a wrong verdict.
+guessing: a wrong figure silently turns into a wrong verdict. Whether a figure that *was* read is
+plausible for its indicator (yuan typed where 亿元 is asked, 0.72 for 72 %) is judged by
+`knowledge.engine.plausibility`, which needs the indicator; this module only reads.
 """
 
 from __future__ import annotations
@@ -42,6 +46,15 @@ _CN_BIG_UNITS = {"万": 10_000, "亿": 100_000_000}
 _ARABIC = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
 # An Arabic number followed by Chinese magnitudes: "3.5万", "12亿", "1千万".
 _ARABIC_MAGNITUDE = re.compile(r"^([+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)([十百千万亿]+)$")
+
+# English magnitudes people use for money ("4.5 billion", "4.5bn", "300 million").
+_ENGLISH_MAGNITUDES: dict[str, int] = {
+    "billion": 1_000_000_000, "bn": 1_000_000_000,
+    "million": 1_000_000, "mn": 1_000_000, "mio": 1_000_000,
+    "thousand": 1_000,
+}
+_CURRENCY_PREFIXES = ("rmb", "cny", "¥", "￥")
+_CURRENCY_SUFFIXES = ("yuan", "rmb", "cny")
 
 # Unit words stripped from the end, longest first. Money is handled separately (亿/万/元).
 _UNIT_WORDS = ("平方公里", "平方千米", "平方km", "km²", "km2", "公里²", "家企业", "家", "个",
@@ -198,17 +211,37 @@ def parse_number(
         )
 
     money_unit: str | None = None
-    for word in _UNIT_WORDS:
-        if cleaned.endswith(word) and len(cleaned) > len(word):
-            cleaned = cleaned[: -len(word)]
-            if word in ("亿元", "万元", "元"):
-                money_unit = word
+    for prefix in _CURRENCY_PREFIXES:
+        if cleaned.startswith(prefix) and len(cleaned) > len(prefix):
+            cleaned, money_unit = cleaned[len(prefix):], "元"
             break
+    for word in _CURRENCY_SUFFIXES:
+        if cleaned.endswith(word) and len(cleaned) > len(word):
+            cleaned, money_unit = cleaned[: -len(word)], "元"
+            break
+    english_factor = 1
+    for word, factor in _ENGLISH_MAGNITUDES.items():
+        if cleaned.endswith(word) and len(cleaned) > len(word):
+            cleaned, english_factor = cleaned[: -len(word)], factor
+            # "4.5 billion" is an amount of yuan, however the question's unit is written.
+            money_unit = money_unit or ("元" if unit == "亿元" else None)
+            break
+    if money_unit is None:
+        for word in _UNIT_WORDS:
+            if cleaned.endswith(word) and len(cleaned) > len(word):
+                cleaned = cleaned[: -len(word)]
+                if word in ("亿元", "万元", "元"):
+                    money_unit = word
+                break
 
     try:
         value, has_magnitude = _read(cleaned)
     except (ValueError, InvalidOperation, KeyError):
         raise _fail(original) from None
+    if english_factor != 1:
+        if has_magnitude:  # "3亿 billion" is not a number anyone means
+            raise _fail(original)
+        value *= english_factor
 
     if unit == "亿元":
         # A bare figure is already in 亿元; one written with 万/亿 or in 元 is an absolute amount.
@@ -232,8 +265,15 @@ def parse_number(
 
 
 # Separators between the three yearly figures; "2021年" labels before a figure are dropped.
-_SERIES_SPLIT = re.compile(r"[,，、;；/|\s]+|(?<=[\d亿万元])(?:和|及|与)")
+_SERIES_SPLIT = re.compile(r"[,，、;；/|\s]+|(?<=[\d亿万元])(?:和|及|与)|\band\b")
 _YEAR_LABEL = re.compile(r"(?:19|20)\d{2}年(?:度)?[:：是为]?")
+# A unit word written apart from its figure ("4.5 billion", "35 亿元", "RMB 4.5") belongs to it:
+# the space must not split one figure into two.
+_UNIT_AFTER_SPACE = re.compile(
+    r"(?<=[\d.])\s+(?=(?:billion|bn|million|mn|mio|thousand|yuan|rmb|cny|亿|万|元|%)(?![a-z]))",
+    re.IGNORECASE,
+)
+_CURRENCY_BEFORE_SPACE = re.compile(r"(?<![a-z])(rmb|cny|¥)\s+(?=\d)", re.IGNORECASE)
 
 
 def parse_series(text: str, *, count: int = 3, unit: str | None = None) -> list[Number]:
@@ -243,10 +283,11 @@ def parse_series(text: str, *, count: int = 3, unit: str | None = None) -> list[
     """
     cleaned = unicodedata.normalize("NFKC", text)
     cleaned = _YEAR_LABEL.sub(" ", cleaned)
+    cleaned = _CURRENCY_BEFORE_SPACE.sub(r"\1", _UNIT_AFTER_SPACE.sub("", cleaned))
     # NFKC leaves "，" as ","; a comma between digit groups of 3 is ambiguous in a list, so the
     # series reader splits on every comma: "1,234" here would be two numbers, and is refused
     # by the count check below rather than misread.
-    parts = [part for part in _SERIES_SPLIT.split(cleaned) if part]
+    parts = [part for part in _SERIES_SPLIT.split(cleaned) if part and part.strip()]
     if len(parts) != count:
         raise NumberParseError(
             text,
@@ -254,3 +295,59 @@ def parse_series(text: str, *, count: int = 3, unit: str | None = None) -> list[
             f"Exactly {count} numbers are needed (oldest year first), e.g. 35, 40, 46.",
         )
     return [parse_number(part, unit=unit) for part in parts]
+
+
+# ------------------------------------------------------------------------------------------
+# Chinese numerals both ways (article and item numbers, dimension numbers, batch ordinals)
+
+
+def cn_to_int(text: str) -> int | None:
+    """ "十五" -> 15, "二十" -> 20, "一百" -> 100, "一千零五" -> 1005, "15" -> 15; None if `text`
+    is not a whole number written in Arabic digits or Chinese numerals."""
+    text = unicodedata.normalize("NFKC", text).strip()
+    if not text:
+        return None
+    if text.isascii() and text.isdigit():
+        return int(text)
+    if not re.fullmatch(r"[零〇一二两三四五六七八九十百千万亿]+", text):
+        return None
+    try:
+        value = _cn_integer(text)
+    except (ValueError, KeyError):
+        return None
+    return int(value)
+
+
+_CN_WRITE_DIGITS = "零一二三四五六七八九"
+
+
+def _section_to_cn(number: int) -> str:
+    """0 < number < 10,000 with 千/百/十 and the 零 for a skipped place."""
+    out = ""
+    pending_zero = False
+    for value, unit in ((1000, "千"), (100, "百"), (10, "十"), (1, "")):
+        digit, number = divmod(number, value)
+        if digit:
+            if pending_zero:
+                out += "零"
+            out += _CN_WRITE_DIGITS[digit] + unit
+            pending_zero = False
+        elif out:
+            pending_zero = True
+    return out
+
+
+def int_to_cn(number: int) -> str:
+    """15 -> "十五", 20 -> "二十", 10 -> "十", 105 -> "一百零五", 12000 -> "一万二千"
+    (how the measures number articles and items); 1 ≤ number < 100,000,000."""
+    if not 0 < number < 100_000_000:
+        raise ValueError(f"number out of range: {number}")
+    high, low = divmod(number, 10_000)
+    if high:
+        out = _section_to_cn(high) + "万"
+        if low:
+            out += ("零" if low < 1000 else "") + _section_to_cn(low)
+    else:
+        out = _section_to_cn(low)
+    # "十五", not "一十五", when the number starts with its tens ("一百一十" keeps its 一).
+    return out[1:] if out.startswith("一十") else out

@@ -8,53 +8,19 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_DIGITS = "零一二三四五六七八九"
+# The one reader and writer of Chinese numerals lives in knowledge.numbers; `cn_to_int` and
+# `int_to_cn` stay importable from here (retrieval.compose imports `knowledge.refs.cn_to_int`).
+from knowledge.numbers import cn_to_int, int_to_cn
+
+__all__ = [
+    "MeasuresRef", "article_ref", "cn_to_int", "int_to_cn", "item_marker", "normalize",
+    "parse_article_ref", "parse_chapter_title", "parse_item_marker", "parse_measures_ref",
+]
+
 _CN_NUM = r"[零〇一二两三四五六七八九十百]+"
 
 # Full-width and half-width brackets and the separators people put between a document and a ref.
 _BRACKETS = str.maketrans({"(": "（", ")": "）", "[": "（", "]": "）", "【": "（", "】": "）"})
-
-
-def cn_to_int(text: str) -> int | None:
-    """ "十五" -> 15, "二十" -> 20, "一百" -> 100, "15" -> 15; None if it is not a number."""
-    text = text.strip()
-    if not text:
-        return None
-    if text.isascii() and text.isdigit():
-        return int(text)
-    if not re.fullmatch(_CN_NUM, text):
-        return None
-    text = text.replace("两", "二").replace("〇", "零")
-    total = 0
-    current = 0
-    for char in text:
-        if char in "十百":
-            unit = 10 if char == "十" else 100
-            # A bare unit ("十五") means one of it.
-            total += (current or 1) * unit
-            current = 0
-        else:
-            current = _DIGITS.index(char)
-    return total + current
-
-
-def int_to_cn(number: int) -> str:
-    """15 -> "十五", 20 -> "二十", 10 -> "十" (how the measures number articles); 1 ≤ n ≤ 999."""
-    if not 0 < number < 1000:
-        raise ValueError(f"number out of range: {number}")
-    hundreds, rest = divmod(number, 100)
-    tens, ones = divmod(rest, 10)
-    out = ""
-    if hundreds:
-        out += _DIGITS[hundreds] + "百"
-        if rest and tens == 0:
-            out += "零"
-    if tens:
-        # "十五", not "一十五", unless there is a hundreds digit in front ("一百一十").
-        out += ("" if tens == 1 and not hundreds else _DIGITS[tens]) + "十"
-    if ones:
-        out += _DIGITS[ones]
-    return out
 
 
 def article_ref(number: int) -> str:

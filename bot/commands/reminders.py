@@ -10,7 +10,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from bot.cli import CliError
-from infra.clock import make_clock
+from infra.clock import make_clock, today_in
 from infra.settings import Settings
 from knowledge.deadlines import BatchYearError, plan_deadlines
 
@@ -79,7 +79,7 @@ def _database(settings: Settings) -> Database:
 
 
 def _today(settings: Settings) -> date:
-    return make_clock(settings.smebot_now)().astimezone(settings.tz).date()
+    return today_in(make_clock(settings.smebot_now), settings.tz)
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
@@ -171,8 +171,9 @@ async def _run_once(settings: Settings) -> dict[str, int]:
     from infra.telegram import make_bot
 
     db = _database(settings)
-    # The Sender retries itself; the session's retry layer stands aside for its calls.
-    bot = make_bot(settings)
+    # The Sender retries itself; the session's retry layer stands aside for its calls but
+    # still marks users who blocked the bot inactive (db=).
+    bot = make_bot(settings, db=db)
     try:
         scheduler = ReminderScheduler(db=db, clock=make_clock(settings.smebot_now),
                                       settings=settings)

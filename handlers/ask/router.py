@@ -45,7 +45,6 @@ from infra.rendering import (
     MESSAGE_LIMIT,
     bold,
     bold_lead,
-    citation_line,
     clean,
     escape,
     italic,
@@ -125,6 +124,11 @@ def _echo(question: str) -> str:
     if len(question) > ECHO_CHARS:
         question = question[: ECHO_CHARS - 1] + "…"
     return "❓ " + italic(question)
+
+
+def citation_line(label: str, lang: str = "zh") -> str:
+    """'📖 出处：《暂行办法》第十五条' — the label is escaped like any knowledge text."""
+    return f"📖 {t('ask.source_prefix', lang)}{escape(label)}"
 
 
 def render_answer(answer: Any, lang: str) -> str:

@@ -33,7 +33,7 @@ def test_history_is_linear_and_starts_at_the_baseline() -> None:
     for revision in revisions:  # every revision has one parent (no merge points)
         down = revision.down_revision
         assert down is None or isinstance(down, str), revision.revision
-    assert [r.revision for r in reversed(revisions)][:2] == ["0001", "0002"]
+    assert [r.revision for r in reversed(revisions)][:3] == ["0001", "0002", "0003"]
 
 
 def test_the_head_schema_is_exactly_the_tables(db_url: str) -> None:
@@ -67,11 +67,11 @@ def test_a_release_0_1_sqlite_file_upgrades_in_place_keeping_every_row(
     assert main(["db", "current"]) == 0
     assert "(none)" in capsys.readouterr().out
     assert main(["db", "upgrade"]) == 0
-    assert "0001 -> 0002" in capsys.readouterr().out
+    assert "0001 -> 0003" in capsys.readouterr().out
     assert main(["db", "upgrade"]) == 0  # idempotent
-    assert "already at 0002" in capsys.readouterr().out
+    assert "already at 0003" in capsys.readouterr().out
     assert main(["db", "current", "--json"]) == 0
-    assert json.loads(capsys.readouterr().out)["current"] == "0002"
+    assert json.loads(capsys.readouterr().out)["current"] == "0003"
 
     engine = create_engine(f"sqlite:///{path}")
     with engine.connect() as connection:
@@ -91,9 +91,9 @@ def test_a_release_0_1_sqlite_file_upgrades_in_place_keeping_every_row(
     engine.dispose()
 
     # The application reads the upgraded rows through its own models.
-    from bot.models.assessments import AssessmentAnswer, AssessmentRecord
     from bot.models.reminders import ReminderSubscription
     from handlers.ask.models import AnswerRecord
+    from handlers.assess.models import AssessmentAnswer, AssessmentRecord
 
     db = Database(f"sqlite:///{path}")
     with db.session() as session:

@@ -15,6 +15,7 @@ from aiogram.exceptions import (
 from aiogram.methods import GetUpdates, SendMessage
 
 import infra.telegram as telegram_module
+from infra.retry import RetryPolicy
 from infra.telegram import RetryMiddleware, retries_handled_by_caller
 from tests.support.doubles import FakeAnswerer
 from tests.support.fixtures import BotHarness, HarnessFactory
@@ -62,7 +63,7 @@ async def test_server_and_network_errors_back_off_exponentially(sleeps: list[flo
         TelegramNetworkError(METHOD, "Request timeout error"),
         TelegramServerError(METHOD, "Internal Server Error"),
     )
-    middleware = RetryMiddleware(max_attempts=4, base_delay=0.5)
+    middleware = RetryMiddleware(RetryPolicy(max_attempts=4, base_delay=0.5))
     assert await middleware(script, BOT, METHOD) == "ok"
     assert script.calls == 4
     assert len(sleeps) == 3
@@ -73,14 +74,14 @@ async def test_server_and_network_errors_back_off_exponentially(sleeps: list[flo
 async def test_gives_up_after_max_attempts(sleeps: list[float]) -> None:
     script = Script(*(TelegramServerError(METHOD, "down") for _ in range(5)))
     with pytest.raises(TelegramServerError):
-        await RetryMiddleware(max_attempts=3)(script, BOT, METHOD)
+        await RetryMiddleware(RetryPolicy(max_attempts=3))(script, BOT, METHOD)
     assert script.calls == 3
 
 
 async def test_absurd_retry_after_is_not_waited_for(sleeps: list[float]) -> None:
     script = Script(TelegramRetryAfter(METHOD, "flood", retry_after=3600))
     with pytest.raises(TelegramRetryAfter):
-        await RetryMiddleware(max_retry_after=60)(script, BOT, METHOD)
+        await RetryMiddleware(RetryPolicy(max_retry_after=60))(script, BOT, METHOD)
     assert sleeps == []
 
 
@@ -96,11 +97,11 @@ async def test_callers_with_their_own_retry_policy_get_one_attempt(sleeps: list[
     # The reminder Sender retries itself; a second layer here would multiply its attempts.
     script = Script(TelegramServerError(METHOD, "Bad Gateway"))
     with retries_handled_by_caller(), pytest.raises(TelegramServerError):
-        await RetryMiddleware(max_attempts=4)(script, BOT, METHOD)
+        await RetryMiddleware(RetryPolicy(max_attempts=4))(script, BOT, METHOD)
     assert (script.calls, sleeps) == (1, [])
     # Outside the block the middleware retries again, and 403s are still reported inside it.
-    assert await RetryMiddleware(max_attempts=4)(Script(TelegramServerError(METHOD, "x")),
-                                                 BOT, METHOD) == "ok"
+    retrying = RetryMiddleware(RetryPolicy(max_attempts=4))
+    assert await retrying(Script(TelegramServerError(METHOD, "x")), BOT, METHOD) == "ok"
     blocked: list[int] = []
     with retries_handled_by_caller(), pytest.raises(TelegramForbiddenError):
         await RetryMiddleware(on_forbidden=blocked.append)(
@@ -183,7 +184,7 @@ async def test_user_row_tracks_profile_and_language(fake_harness: BotHarness) ->
 
 async def test_state_set_by_one_update_is_seen_by_the_next(fake_harness: BotHarness) -> None:
     """Two updates of one user in one getUpdates batch: the second must see the FSM state the
-    first one set, although aiogram's FSM middleware read it before the per-user lock."""
+    first one set (events isolation: the state is read once the first update is done)."""
     from aiogram import Router
     from aiogram.filters import Command, StateFilter
     from aiogram.fsm.context import FSMContext
@@ -209,3 +210,18 @@ async def test_state_set_by_one_update_is_seen_by_the_next(fake_harness: BotHarn
     await h.start(extra_routers=[probe])
     await h.wait_for(206, "got 42")
     assert [m.text for m in h.messages(206)] == ["begun", "got 42"]
+
+
+def test_retry_policy_from_settings_and_backoff() -> None:
+    from infra.settings import Settings
+
+    policy = RetryPolicy.from_settings(
+        Settings(telegram_max_attempts=5, telegram_retry_base_delay=1.0,
+                 telegram_max_retry_after=30.0)
+    )
+    assert (policy.max_attempts, policy.base_delay, policy.max_retry_after) == (5, 1.0, 30.0)
+    assert policy.waits_for(30.0) and not policy.waits_for(31.0)
+    assert 4.0 <= policy.backoff(3) <= 4.4
+    assert RetryPolicy(base_delay=1.0, max_delay=3.0, jitter=0.0).backoff(10) == 3.0
+    with pytest.raises(ValueError):
+        RetryPolicy(max_attempts=0)

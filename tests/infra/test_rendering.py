@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from handlers.ask.router import citation_line  # the ask slice's citation line, same HTML rules
 from infra.rendering import (
     MESSAGE_LIMIT,
     bold,
     bold_lead,
-    citation_line,
     escape,
     quote_block,
     split_html,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 
+from infra.retry import RetryPolicy
 from infra.sender import Sender, WindowLimiter
 from infra.settings import Settings
 from tests.bot.test_reminders_fakes import (
@@ -85,8 +86,8 @@ async def test_retry_after_from_two_chats_pauses_everyone() -> None:
 
 async def test_server_errors_back_off_then_give_up() -> None:
     tg = FakeTelegram(script=lambda chat, n: server_error() if chat == 1 or n < 1 else None)
-    sender = Sender(rate_per_second=1000.0, per_chat_per_second=1000.0, max_attempts=3,
-                    base_delay=0.05)
+    sender = Sender(rate_per_second=1000.0, per_chat_per_second=1000.0,
+                    retry=RetryPolicy(max_attempts=3, base_delay=0.05))
     bot = make_bot(tg)
     failing, flaky = await asyncio.gather(sender.send_message(bot, 1, "a"),
                                           sender.send_message(bot, 2, "b"))
@@ -98,16 +99,10 @@ async def test_server_errors_back_off_then_give_up() -> None:
 
 
 async def test_forbidden_is_reported_and_not_retried() -> None:
-    reported: list[int] = []
-
-    async def on_forbidden(chat_id: int) -> None:
-        reported.append(chat_id)
-
     tg = FakeTelegram(script=lambda chat, _n: blocked())
-    sender = Sender(rate_per_second=1000.0, per_chat_per_second=1000.0,
-                    on_forbidden=on_forbidden)
+    sender = Sender(rate_per_second=1000.0, per_chat_per_second=1000.0)
     result = await sender.send_message(make_bot(tg), 77, "x")
-    assert result.status == "forbidden" and len(tg.calls) == 1 and reported == [77]
+    assert result.status == "forbidden" and len(tg.calls) == 1
 
 
 async def test_bad_request_is_permanent() -> None:
@@ -125,8 +120,13 @@ async def test_gate_aborts_before_sending() -> None:
 
 
 def test_from_settings_and_limiter() -> None:
-    sender = Sender.from_settings(Settings(send_rate_per_second=25.0, send_max_attempts=2))
-    assert sender.rate_per_second == 25.0 and sender.max_attempts == 2
+    settings = Settings(send_rate_per_second=25.0, send_max_attempts=2,
+                        telegram_max_retry_after=45.0, telegram_retry_base_delay=0.25)
+    sender = Sender.from_settings(settings)
+    assert sender.rate_per_second == 25.0 and sender.retry.max_attempts == 2
+    # The same policy as the session middleware: TELEGRAM_MAX_RETRY_AFTER is honoured here too.
+    assert sender.retry == RetryPolicy.from_settings(settings).with_attempts(2)
+    assert sender.retry.max_retry_after == 45.0 and sender.retry.base_delay == 0.25
     assert (WindowLimiter(25.0, lambda: 0.0).period, WindowLimiter(25.0, lambda: 0.0).cap) == (
         0.2, 5)
     assert (WindowLimiter(1.0, lambda: 0.0).period, WindowLimiter(1.0, lambda: 0.0).cap) == (

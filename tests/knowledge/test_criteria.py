@@ -135,12 +135,17 @@ def test_a_new_province_is_one_more_file(tmp_path: Path) -> None:
     for path in CRITERIA_DIR.glob("*.yaml"):
         shutil.copy(path, tmp_path / path.name)
     data = yaml.safe_load((CRITERIA_DIR / "yunnan-2023.yaml").read_text(encoding="utf-8"))
-    data.update(id="guangdong-2024", label_prefix="广东省认定标准", short_name="广东省级")
+    data.update(id="guangdong-2024", label_prefix="广东省认定标准", short_name="广东省级",
+                province="广东省")
     (tmp_path / "guangdong-2024.yaml").write_text(
         yaml.safe_dump(data, allow_unicode=True), encoding="utf-8"
     )
+    (tmp_path / "guangdong.yaml").unlink()  # this folder's 广东 has figures of its own
     ids = [edition.id for edition in list_editions(tmp_path)]
     assert ids == ["guangdong-2024", "national-2022", "yunnan-2023"]
+    from knowledge.editions import edition_for_province
+
+    assert edition_for_province("广东", data_dir=tmp_path)[0] == "guangdong-2024"
     document = load_edition("guangdong-2024", tmp_path).as_document()
     assert document.articles[1].label == "广东省认定标准·一"
 
@@ -166,3 +171,80 @@ def test_requirements_read_as_words_for_people() -> None:
     assert requirement_text(by_id["rd_growth_pct"]) is None  # recorded, no national figure
     yunnan = {i.id: i for d in load_edition("yunnan-2023").dimensions for i in d.indicators}
     assert requirement_text(yunnan["rd_growth_pct"]) == "高于5%"
+
+
+# -- an edition that adopts the national figures (广东: 沿用国家标准) ----------------------------
+
+
+def test_guangdong_inherits_the_national_figures_without_copying_them() -> None:
+    data = yaml.safe_load((CRITERIA_DIR / "guangdong.yaml").read_text(encoding="utf-8"))
+    assert not {"gate", "dimensions", "label_prefix"} & set(data)  # no figure is copied
+    guangdong, national = load_edition("guangdong"), load_edition("national-2022")
+    assert guangdong.inherits == "national-2022" and guangdong.province == "广东省"
+    assert guangdong.dimensions == national.dimensions and guangdong.gate == national.gate
+    assert guangdong.label("一") == "认定标准·一"  # citations point at the national document
+    assert "沿用国家标准" in guangdong.short_name and "沿用国家标准" in guangdong.source
+    # Not a document of its own (it would only repeat the national one) but offered to assess.
+    assert "guangdong" not in [e.id for e in list_editions()]
+    assert "guangdong" in [e.id for e in list_editions(include_inheriting=True)]
+
+
+def _copy_editions(tmp_path: Path) -> None:
+    for path in CRITERIA_DIR.glob("*.yaml"):
+        shutil.copy(path, tmp_path / path.name)
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"inherits": "national-2099"}, "inherits"),
+        ({"inherits": "guangdong"}, "inherits"),  # only an edition with figures can be a base
+        ({"threshold": 40}, "threshold"),
+        ({"id": "canton"}, "id"),
+        ({"note": ""}, "note"),
+    ],
+)
+def test_bad_inheriting_file_names_file_and_field(
+    tmp_path: Path, change: dict[str, object], field: str
+) -> None:
+    _copy_editions(tmp_path)
+    path = tmp_path / "guangdong.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data.update(change)
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(KnowledgeDataError) as info:
+        list_editions(tmp_path)
+    assert info.value.path == path and info.value.field == field
+
+
+def test_inheriting_file_alone_is_refused_by_the_single_file_loader() -> None:
+    with pytest.raises(KnowledgeDataError) as info:
+        load_edition_file(CRITERIA_DIR / "guangdong.yaml")
+    assert info.value.field == "inherits"
+
+
+@pytest.mark.parametrize(
+    ("name", "edition", "phrase"),
+    [
+        ("广东", "guangdong", "沿用国家标准"),
+        ("粤", "guangdong", "沿用国家标准"),
+        ("广东省", "guangdong", "来源"),
+        ("云南", "yunnan-2023", "本省的认定标准"),
+        ("Yunnan", "yunnan-2023", "本省的认定标准"),
+        ("江苏", "national-2022", "适用国家标准"),
+        ("我们在浙江湖州", "national-2022", "如浙江省另行发布省级标准，以其为准"),
+        ("火星", "national-2022", "未识别"),
+    ],
+)
+def test_edition_for_province(name: str, edition: str, phrase: str) -> None:
+    from knowledge.editions import edition_for_province
+
+    found, note = edition_for_province(name)
+    assert found == edition and phrase in note
+
+
+def test_edition_for_province_in_english_and_offered_order() -> None:
+    from knowledge.editions import edition_for_province, offered_editions
+
+    assert "national edition" in edition_for_province("Jiangsu", lang="en")[1]
+    assert [e.id for e in offered_editions()] == ["national-2022", "guangdong", "yunnan-2023"]

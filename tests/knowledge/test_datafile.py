@@ -7,9 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from knowledge.criteria import CRITERIA_DIR, load_edition_file
-from knowledge.datafile import field_path, read_yaml
+from knowledge.datafile import field_path, read_yaml, validation_error
 from knowledge.errors import KnowledgeDataError
 from knowledge.lexicon import LEXICON_PATH, load_lexicon
 from retrieval.faq import FAQ_PATH, load_faq
@@ -59,3 +60,49 @@ def test_field_paths_read_like_the_file() -> None:
     assert field_path(("chapters", 3, "articles", 1, "ref")) == "chapters[3].articles[1].ref"
     assert field_path(("dimensions", "function-after[check()]", 0)) == "dimensions[0]"
     assert field_path(()) == "(top level)"
+
+
+class _Entry(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    ref: str = Field(min_length=1)
+    weight: int = 1
+
+    @model_validator(mode="after")
+    def _check(self) -> _Entry:
+        if self.weight > 5:
+            raise ValueError("weight: at most 5")
+        return self
+
+
+class _File(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    entries: list[_Entry]
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "message"),
+    [
+        ({"entries": [{"ref": "a", "colour": 1}]}, "entries[0].colour", "unknown key"),
+        ({"entries": [{}]}, "entries[0].ref", "required field is missing"),
+        ({"entries": [{"ref": ""}]}, "entries[0].ref", "must not be empty"),
+        ({"entries": [{"ref": "a", "weight": 9}]}, "entries[0].weight", "at most 5"),
+        ({"entries": [{"ref": "a", "weight": "x"}]}, "entries[0].weight", "valid integer"),
+    ],
+)
+def test_one_error_mapping_for_every_data_file(
+    data: dict[str, Any], field: str, message: str
+) -> None:
+    path = Path("some/file.yaml")
+    with pytest.raises(ValidationError) as caught:
+        _File.model_validate(data)
+    error = validation_error(path, caught.value)
+    assert error.path == path and error.field == field
+    assert message in error.message and str(path) in str(error)
+
+
+def test_the_lexicon_uses_the_one_mapping(tmp_path: Path) -> None:
+    path = tmp_path / "lexicon.yaml"
+    path.write_text("version: 1\nwords: [集群]\nsurprise: 1\n", encoding="utf-8")
+    with pytest.raises(KnowledgeDataError) as caught:
+        load_lexicon(path)
+    assert (caught.value.field, caught.value.message) == ("surprise", "unknown key")

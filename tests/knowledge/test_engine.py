@@ -256,7 +256,8 @@ def test_json_shape() -> None:
     answers = passing("national-2022")
     answers["leading_industry_share_pct"] = 70
     payload = assess("national-2022", answers).to_json()
-    assert set(payload) == {"edition", "eligible", "gates", "dimensions"}
+    assert set(payload) == {"edition", "eligible", "gates", "dimensions", "warnings"}
+    assert payload["warnings"] == []  # always present (CONTRACTS.md)
     assert payload["edition"] == "national-2022" and payload["eligible"] is False
     assert payload["gates"][0] == {"id": "no_major_incidents", "status": "pass"}
     first = payload["dimensions"][0]
@@ -265,7 +266,10 @@ def test_json_shape() -> None:
         "core_competitiveness", "具有较强核心竞争力", "fail"
     )
     share = next(c for c in first["checks"] if c["id"] == "leading_industry_share_pct")
-    assert set(share) == {"id", "status", "value", "threshold", "gap", "derived", "message"}
+    assert set(share) == {
+        "id", "status", "value", "threshold", "gap", "derived", "message", "advice"
+    }
+    assert "70%" in share["advice"] and "《暂行办法》第六条（一）" in share["advice"]
     assert (share["status"], share["value"], share["threshold"]) == ("fail", 70, "> 70")
 
 
@@ -279,7 +283,6 @@ ERRORS = [
     ("national-2022", {"area_km2": "45"}, "area_km2"),
     ("national-2022", {"pillar_industry": 1}, "pillar_industry"),
     ("national-2022", {"pillar_industry": "yes-ish"}, "pillar_industry"),
-    ("national-2022", {"sme_output_share_pct": 100.5}, "sme_output_share_pct"),
     ("national-2022", {"leading_industry_share_pct": -1}, "leading_industry_share_pct"),
     ("national-2022", {"specialized_sme_count": -1}, "specialized_sme_count"),
     ("national-2022", {"specialized_sme_count": 2.5}, "specialized_sme_count"),
@@ -288,7 +291,7 @@ ERRORS = [
     ("national-2022", {"output_value_yi": 40}, "output_value_yi"),
     ("national-2022", {"output_value_yi": [40, "x", 60]}, "output_value_yi[1]"),
     ("national-2022", {"area_km2": -3}, "area_km2"),
-    ("yunnan-2023", {"iiot_penetration_pct": 101}, "iiot_penetration_pct"),
+    ("yunnan-2023", {"iiot_penetration_pct": -0.5}, "iiot_penetration_pct"),
 ]
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.chart import cjk_font_available, dimension_chart
-from bot.report import render_report, summary_text
+from handlers.assess.report.chart import cjk_font_available, dimension_chart
+from handlers.assess.report.html import render_report, summary_text
 from knowledge.criteria import load_edition
 from knowledge.engine import assess
 
@@ -68,3 +68,61 @@ def test_advice_sharing_one_item_is_quoted_once() -> None:
     assert html_text.count("精准定位集群主导产业") == 1
     assert "具有较强核心竞争力、优质中小企业梯度培育成效显著、产业链供应链协作高效" in html_text
     assert summary_text(result).count("精准定位集群主导产业") == 1
+
+
+def test_a_dimension_without_answers_is_drawn_as_not_assessed() -> None:
+    from handlers.assess.report.view_model import build_view
+
+    answers = {"output_value_yi": [50, 60, 70], "green_transition": False}
+    result = assess("national-2022", answers, with_advice=False)
+    view = build_view(result)
+    assessed = {d.id: d.assessed for d in view.dimensions}
+    assert assessed["core_competitiveness"] and assessed["green_development"]
+    assert not assessed["supply_chain_collaboration"]
+    not_assessed = next(d for d in view.dimensions if d.id == "supply_chain_collaboration")
+    assert not_assessed.score is None and "未评估" in not_assessed.status_text
+    # The same answers with dimension 三 answered as failing draw differently: a not-assessed
+    # dimension is not an empty (0 %) bar.
+    failing = dict(answers, chain_coordination=False, shared_facilities=False,
+                   key_link_support=False)
+    assert dimension_chart(result) != dimension_chart(assess("national-2022", failing,
+                                                             with_advice=False))
+
+
+def test_chart_footnote_names_unanswered_items() -> None:
+    from handlers.assess.report.chart import _footnote
+    from handlers.assess.report.view_model import build_view
+
+    view = build_view(assess("national-2022", {"pillar_industry": None}, with_advice=False))
+    note = _footnote(view, chinese=True)
+    assert note is not None and "集群占地面积" in note.replace("\n", "")
+    full = build_view(assess("national-2022", {k: True for k in (
+        "no_major_incidents", "within_county")}, with_advice=False))
+    assert "等" in (_footnote(full, chinese=True) or "")
+
+
+def test_html_comes_from_the_template_with_autoescape() -> None:
+    from handlers.assess.report.html import TEMPLATES
+
+    assert (TEMPLATES / "report.html.j2").is_file()
+    result = assess("national-2022", {"sme_output_share_pct": 0.72})
+    html_text = render_report(result, title="<b>x</b>")
+    assert "&lt;b&gt;x&lt;/b&gt;" in html_text and "<b>x</b>" not in html_text
+    assert "需要核对的数值" in html_text and "应为 72%" in html_text
+    assert "二者满足其一即可" in html_text
+
+
+def test_docx_in_english() -> None:
+    import io
+
+    import docx
+
+    from handlers.assess.report.html import report_bytes
+    from handlers.assess.report.view_model import build_view
+
+    result = assess("yunnan-2023", {"sme_output_share_pct": 40}, lang="en")
+    content = report_bytes(build_view(result), ".docx")
+    document = docx.Document(io.BytesIO(content))
+    body = "\n".join(p.text for p in document.paragraphs)
+    assert "Cluster self-assessment report" in body and "What to do" in body
+    assert "must be at least 50% (now 40%, 10 points short)" in body

@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 import pytest
 from sqlmodel import select
 
-from bot.models.assessments import DISCARDED, DONE, AssessmentAnswer, AssessmentRecord
-from bot.repos import assessments as repo
 from bot.schema import FORGETTERS
+from handlers.assess import repo
+from handlers.assess.models import DISCARDED, DONE, AssessmentAnswer, AssessmentRecord
 from infra.db import Database
 from infra.users import delete_user, upsert_user
 
@@ -43,8 +43,9 @@ def test_draft_answers_and_ownership(db: Database) -> None:
                          value=[35, 40, 46.5], raw_text="35，40，46.5", now=NOW)
         repo.save_answer(session, assessment_id=aid, indicator="output_growth_pct", value=None,
                          raw_text=None, skipped=True, now=NOW)
+        # A skipped question is left out (not answered); a 不确定 answer would be None.
         assert repo.answers_of(session, assessment_id=aid) == {
-            "area_km2": 90, "output_value_yi": [35, 40, 46.5], "output_growth_pct": None
+            "area_km2": 90, "output_value_yi": [35, 40, 46.5]
         }
         rows = repo.answer_rows(session, assessment_id=aid)
         assert [r.raw_text for r in rows] == ["90", "35，40，46.5", None]

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from bot.models.assessments import (
+from handlers.assess.models import (
     DISCARDED,
     DONE,
     DRAFT,
@@ -95,10 +95,12 @@ def answer_rows(session: Session, *, assessment_id: int) -> list[AssessmentAnswe
 
 
 def answers_of(session: Session, *, assessment_id: int) -> dict[str, object]:
-    """indicator id -> value (None for a skipped or 不确定 answer) for the engine."""
+    """indicator id -> value for the engine: a 不确定 answer is None (the engine names it "not
+    sure"); a skipped question is left out (the engine names it "not answered")."""
     return {
         row.indicator: row.value
         for row in answer_rows(session, assessment_id=assessment_id)
+        if not row.skipped
     }
 
 
@@ -175,8 +177,9 @@ def previous_done(session: Session, *, user_id: int, before_id: int) -> Assessme
     ).first()
 
 
-def delete_for_user(session: Session, *, user_id: int) -> int:
-    """Delete every assessment of the user with its answers (for /forget); returns the count."""
+def forget_user(session: Session, *, user_id: int) -> int:
+    """/forget: delete every assessment of the user with its answers, without committing (the
+    account slice commits once for all features); returns the count of assessments."""
     records = session.exec(
         select(AssessmentRecord).where(col(AssessmentRecord.user_id) == user_id)
     ).all()
@@ -184,5 +187,11 @@ def delete_for_user(session: Session, *, user_id: int) -> int:
         for row in answer_rows(session, assessment_id=int(record.id or 0)):
             session.delete(row)
         session.delete(record)
-    session.commit()
     return len(records)
+
+
+def delete_for_user(session: Session, *, user_id: int) -> int:
+    """Delete every assessment of the user with its answers and commit; returns the count."""
+    count = forget_user(session, user_id=user_id)
+    session.commit()
+    return count

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime
 
+import docx
 import pytest
 
-from bot.models.assessments import DONE, DRAFT
-from bot.repos import assessments as repo
+from handlers.assess import repo
+from handlers.assess.models import DONE, DRAFT
 from knowledge.engine import assess
 from tests.support.bot_api import SentMessage
 from tests.support.fixtures import BotHarness, HarnessFactory
@@ -24,8 +26,8 @@ TYPED = {
     "年产值（单位": "35, 40, 46",
     "中小企业产值占": "75%",
     "主导产业产值占": "70",
-    "单项冠军": "0",
-    "专精特新中小企业": "十二",
+    "有多少家制造业单项冠军": "0",
+    "合计有多少家": "十二",
     "研发经费": "约8%",
     "工业互联网平台普及率": "20",
 }
@@ -102,10 +104,21 @@ async def test_full_flow_reask_back_edit_and_result(make_harness: HarnessFactory
     assert "县级行政区划中小企业主管部门" in result.text
     photo = await h.wait_for(USER, lambda m: m.kind == "photo", after=mark)
     assert photo.file_bytes is not None and photo.file_bytes.startswith(b"\x89PNG")
+    # The Word report is sent by default; it opens with python-docx and holds the verdict.
     document = await h.wait_for(USER, lambda m: m.kind == "document", after=mark)
-    assert document.file_name and document.file_name.endswith(".html")
+    assert document.file_name and document.file_name.endswith(".docx")
     assert document.file_bytes is not None
-    report = document.file_bytes.decode("utf-8")
+    word = docx.Document(io.BytesIO(document.file_bytes))
+    body = "\n".join(paragraph.text for paragraph in word.paragraphs)
+    assert "目前尚不符合本版标准的要求" in body and len(word.inline_shapes) == 1
+    # HTML stays one button away.
+    buttons = next(m for m in h.messages(USER) if "HTML 报告" in m.button_texts)
+    mark = h.api.mark()
+    await h.press(USER, buttons, "HTML 报告")
+    html_file = await h.wait_for(USER, lambda m: m.kind == "document", after=mark)
+    assert html_file.file_name and html_file.file_name.endswith(".html")
+    assert html_file.file_bytes is not None
+    report = html_file.file_bytes.decode("utf-8")
     assert report.startswith("<!DOCTYPE html>") and "data:image/png;base64," in report
 
     with h.db.session() as session:

@@ -86,7 +86,7 @@ class Replica:
 
     def start(self) -> None:
         handle = self.log.open("ab")
-        self.proc = subprocess.Popen(  # noqa: ASYNC220 (started once, waited on below)
+        self.proc = subprocess.Popen(
             [SMEBOT, "run"], env=self.env, stdout=handle, stderr=subprocess.STDOUT, cwd=ROOT
         )
 
@@ -160,12 +160,13 @@ class Bench:
         }
         env.pop("SMEBOT_NOW", None)
         # The schema first, once (replicas would also do it at start-up, under a lock).
-        subprocess.run([SMEBOT, "db", "upgrade"], env=env, check=True, cwd=ROOT,
-                       stdout=subprocess.DEVNULL)
-        for index, name in enumerate(("A", "B")):
+        await asyncio.to_thread(
+            subprocess.run, [SMEBOT, "db", "upgrade"], env=env, check=True, cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+        )
+        for name in ("A", "B"):
             self.replicas.append(
-                Replica(name, env, free_port() if index else free_port(),
-                        self.tmp / f"replica-{name}.log")
+                Replica(name, env, free_port(), self.tmp / f"replica-{name}.log")
             )
         self.http = aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(limit=200, force_close=True)
@@ -315,6 +316,7 @@ class Bench:
             "killed_at": killed_at_sent,
             "msgs_per_s": len(ok_calls) / span if span else 0.0,
             "peak_1s": peak,
+            "per_second": per_second(times),
             "wall_s": wall,
         }
 
@@ -401,6 +403,16 @@ class Bench:
         }
 
 
+def per_second(times: list[float]) -> list[int]:
+    """Sends in each whole second from the first one (the timeline of part a)."""
+    if not times:
+        return []
+    counts = [0] * (int(times[-1] - times[0]) + 1)
+    for moment in times:
+        counts[int(moment - times[0])] += 1
+    return counts
+
+
 def window_peak(times: list[float], width: float) -> int:
     """The most events in any window of `width` seconds."""
     best = start = 0
@@ -455,6 +467,7 @@ def print_a(r: dict[str, Any]) -> None:
           f"5xx: {r['injected_5xx']})")
     print(f"    {r['msgs_per_s']:.1f} msgs/s = {100 * r['msgs_per_s'] / r['rate_limit']:.0f}% of "
           f"the limit; busiest second {r['peak_1s']} msgs; wall {r['wall_s']:.0f} s")
+    print(f"    sends per second: {r['per_second']}")
 
 
 def print_b(r: dict[str, Any]) -> None:

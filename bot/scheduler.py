@@ -381,8 +381,11 @@ class ReminderScheduler:
         lease = self.settings.reminder_lease_seconds
         while True:
             await asyncio.sleep(lease / 3)
-            await asyncio.to_thread(self._with_session, repo.renew_lease, tokens=list(tokens),
-                                    now=self._now(), lease_seconds=lease)
+            try:
+                await asyncio.to_thread(self._with_session, repo.renew_lease,
+                                        tokens=list(tokens), now=self._now(), lease_seconds=lease)
+            except Exception:  # one failed renewal must not end the heartbeat: try again soon
+                logger.exception("could not renew the reminder leases")
 
     def _with_session(self, func: object, **kwargs: object) -> object:
         with self.db.session() as session:

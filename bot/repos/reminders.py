@@ -465,13 +465,24 @@ def renew_lease(
     if not tokens:
         return 0
     stamp = utc(now)
+    held = (
+        col(ReminderDelivery.claim_token).in_(list(tokens)),
+        col(ReminderDelivery.status) == CLAIMED,
+    )
+    condition: Any = and_(*held)
+    if session.get_bind().dialect.name == "postgresql":
+        # Rows whose outcome is being committed right now are locked by that transaction: skip
+        # them (they are finished anyway) instead of waiting, which could deadlock with it.
+        locked = (
+            select(ReminderDelivery.id).where(*held)
+            .order_by(col(ReminderDelivery.id)).with_for_update(skip_locked=True)
+        )
+        condition = col(ReminderDelivery.id).in_(locked.scalar_subquery())
     result = session.execute(
         update(ReminderDelivery)
-        .where(
-            col(ReminderDelivery.claim_token).in_(list(tokens)),
-            col(ReminderDelivery.status) == CLAIMED,
-        )
+        .where(condition)
         .values(lease_until=stamp + timedelta(seconds=lease_seconds))
+        .execution_options(synchronize_session=False)
     )
     session.commit()
     return int(result.rowcount)  # type: ignore[attr-defined]

@@ -178,7 +178,7 @@ async def test_two_schedulers_on_one_database_never_double_send(db_url: str) -> 
     for chat in range(1, 121):
         subscribe(first, chat_id=chat, created=clock.now)
     clock.now = at("2025-03-31T09:00")
-    tg = FakeTelegram(latency=0.002)
+    tg = FakeTelegram(latency=0.03)  # slow enough that both are still claiming
     settings = fast_settings(reminder_batch_size=7)
     a = ReminderScheduler(db=first, clock=clock, settings=settings)
     b = ReminderScheduler(db=second, clock=clock, settings=settings)

@@ -122,6 +122,7 @@ class Bench:
         self.prefix = f"smebot-scale-{uuid.uuid4().hex[:8]}"
         self.db_url = with_search_path(args.database_url, self.schema)
         self.engine = create_engine(args.database_url)
+        self.schema_engine = create_engine(self.db_url, pool_size=2)
         self.tmp = Path(tempfile.mkdtemp(prefix="smebot-scale-"))
         self.api = BotAPIStandIn()
         self.port = free_port()
@@ -154,6 +155,8 @@ class Bench:
             "REMINDER_RETRY_DELAY_SECONDS": "0.5",
             "TELEGRAM_RETRY_BASE_DELAY": "0.2",
             "SEND_MAX_ATTEMPTS": "4",
+            # Sends between "about to send" and "outcome committed": what a SIGKILL can resend.
+            "REMINDER_MAX_UNSETTLED": str(self.args.max_unsettled),
             "THROTTLE_SECONDS": "0",
             "HF_HUB_OFFLINE": "1",
             "PYTHONPATH": str(ROOT),
@@ -183,6 +186,7 @@ class Bench:
         if self.http is not None:
             await self.http.close()
         await self.api.close()
+        self.schema_engine.dispose()
         with self.engine.begin() as connection:
             connection.execute(text(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE'))
         self.engine.dispose()
@@ -218,7 +222,7 @@ class Bench:
         due = today + timedelta(days=10)
         moment = datetime.combine(due - timedelta(days=30), datetime.min.time(), tzinfo=tz)
         created = (moment - timedelta(days=1)).astimezone(UTC)
-        with create_engine(self.db_url).begin() as connection:
+        with self.schema_engine.begin() as connection:
             connection.execute(
                 text("INSERT INTO reminder_custom_deadline (title, due, active, created_at) "
                      "VALUES ('2026年省级推荐截止（压测）', :due, true, :at)"),
@@ -241,7 +245,7 @@ class Bench:
             self.api.chats[chat_id] = {"id": chat_id, "type": "private", "first_name": f"U{i}"}
 
     def delivery_counts(self) -> dict[str, int]:
-        with create_engine(self.db_url).connect() as connection:
+        with self.schema_engine.connect() as connection:
             return dict(connection.execute(  # type: ignore[arg-type]
                 text("SELECT status, count(*) FROM reminder_delivery GROUP BY status")
             ).all())
@@ -494,6 +498,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n", type=int, default=10_000)
     parser.add_argument("--rate", type=float, default=100.0, help="global send limit, msgs/s")
     parser.add_argument("--lease", type=float, default=5.0)
+    parser.add_argument("--max-unsettled", type=int, default=4,
+                        help="REMINDER_MAX_UNSETTLED of the replicas")
     parser.add_argument("--inject-429", type=int, default=10)
     parser.add_argument("--inject-5xx", type=int, default=30)
     parser.add_argument("--assess-users", type=int, default=500)

@@ -497,8 +497,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--parts", default="abc")
     parser.add_argument("--n", type=int, default=10_000)
     parser.add_argument("--rate", type=float, default=100.0, help="global send limit, msgs/s")
-    parser.add_argument("--lease", type=float, default=5.0)
-    parser.add_argument("--max-unsettled", type=int, default=4,
+    parser.add_argument("--lease", type=float, default=30.0,
+                        help="REMINDER_LEASE_SECONDS of the replicas (must exceed any stall)")
+    parser.add_argument("--max-unsettled", type=int, default=10,
                         help="REMINDER_MAX_UNSETTLED of the replicas")
     parser.add_argument("--inject-429", type=int, default=10)
     parser.add_argument("--inject-5xx", type=int, default=30)

@@ -37,6 +37,8 @@ logger = logging.getLogger(__name__)
 FSM_TTL_SECONDS = 30 * 24 * 3600
 # How long one user's update may hold the per-user lock before another replica may take it.
 ISOLATION_LOCK_SECONDS = 120
+# Connections per pool (the process has two: FSM storage, and everything else).
+REDIS_MAX_CONNECTIONS = 32
 
 
 @dataclass
@@ -77,6 +79,17 @@ class SharedState:
             await self.redis.aclose()
 
 
+def _client(url: str) -> Any:
+    """A client whose pool queues a burst instead of opening a connection per waiting command
+    (a hundred users at once made hundreds of connects, and some timed out)."""
+    from redis.asyncio import BlockingConnectionPool, Redis
+
+    pool = BlockingConnectionPool.from_url(
+        url, max_connections=REDIS_MAX_CONNECTIONS, timeout=30, socket_connect_timeout=10
+    )
+    return Redis(connection_pool=pool)
+
+
 def _count_db_states(storage: DatabaseStorage) -> int:
     from sqlalchemy import func, select
 
@@ -94,16 +107,15 @@ def build_shared_state(
     prefix = settings.redis_prefix
     if settings.redis_url:
         from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
-        from redis.asyncio import Redis
 
-        redis: Any = Redis.from_url(settings.redis_url)
+        redis: Any = _client(settings.redis_url)
         keys = DefaultKeyBuilder(prefix=f"{prefix}:fsm", with_destiny=True)
         return SharedState(
             redis=redis,
             # Its own connection pool: the dispatcher closes its storage at shutdown, while the
             # scheduler may still be sending through the limiter.
             storage=RedisStorage(
-                Redis.from_url(settings.redis_url), key_builder=keys,
+                _client(settings.redis_url), key_builder=keys,
                 state_ttl=FSM_TTL_SECONDS, data_ttl=FSM_TTL_SECONDS,
             ),
             isolation=RedisEventIsolation(

@@ -24,6 +24,7 @@ import asyncio
 import contextlib
 import json
 import os
+import re
 import signal
 import socket
 import statistics
@@ -47,6 +48,7 @@ if str(ROOT) not in sys.path:
 
 from tests.support.bot_api import BotAPIStandIn, SentMessage  # noqa: E402
 
+STEP = re.compile(r"第\s*(\d+/\d+)\s*步")
 SMEBOT = str(Path(sys.executable).with_name("smebot"))
 SECRET = "scale-bench-secret"
 WEBHOOK_PATH = "/tg"
@@ -358,12 +360,12 @@ class Bench:
 
         async def answer(user_id: int) -> bool:
             question = started[user_id]
-            step = question.text.split("步", 1)[0]
+            step = step_of(question.text)
             button = "是" if "是" in question.button_texts else "跳过"
             mark = self.api.mark()
             await self.post(self.api.press(user_id, question, button))
             reply = await self.wait_for(
-                user_id, lambda m: "步" in m.text and m.text.split("步", 1)[0] != step, mark
+                user_id, lambda m: step_of(m.text) not in (None, step), mark
             )
             return reply is not None
 
@@ -405,6 +407,12 @@ class Bench:
             "replies_per_s": len(latencies) / wall if wall else 0.0,
             "wall_s": wall,
         }
+
+
+def step_of(text: str) -> str | None:
+    """"第 3/10 步" -> "3/10" (the question the /assess message shows)."""
+    found = STEP.search(text)
+    return found.group(1) if found else None
 
 
 def per_second(times: list[float]) -> list[int]:

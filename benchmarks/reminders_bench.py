@@ -44,9 +44,9 @@ if str(ROOT) not in sys.path:
 
 from sqlalchemy import func, insert, select  # noqa: E402
 
-import bot.schema  # noqa: E402, F401  (registers every table)
-from bot.models.reminders import ReminderDelivery, ReminderSubscription  # noqa: E402
-from bot.scheduler import ReminderScheduler  # noqa: E402
+from bot import migrations  # noqa: E402
+from handlers.reminders.models import ReminderDelivery, ReminderSubscription  # noqa: E402
+from handlers.reminders.scheduler import ReminderScheduler  # noqa: E402
 from infra.db import Database  # noqa: E402
 from infra.sender import Sender  # noqa: E402
 from infra.settings import Settings  # noqa: E402
@@ -94,7 +94,9 @@ def bench_settings(args: argparse.Namespace, db_url: str, base_url: str, token: 
 def seed(db: Database, n: int, chats: int) -> None:
     rows = [
         {
-            "user_id": CHAT_BASE + i % chats,
+            # One subscriber per reminder (a user has one subscription per chat and batch);
+            # with --chats < n several subscribers share a chat, like members of a group.
+            "user_id": CHAT_BASE + i,
             "chat_id": CHAT_BASE + i % chats,
             "cluster_name": f"集群{i:05d}",
             "batch_year": 2022,
@@ -148,7 +150,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     tmp = Path(tempfile.mkdtemp(prefix="smebot-bench-"))
     db_url = f"sqlite:///{tmp / 'bench.sqlite3'}"
     db = Database(db_url)
-    db.create_all()
+    migrations.prepare(db)
     chats = min(args.chats or args.n, args.n)
     seed(db, args.n, chats)
 

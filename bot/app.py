@@ -25,8 +25,8 @@ from aiogram.types import BotCommand, BotCommandScopeDefault
 
 from bot import migrations
 from bot.routers import build_root_router
-from bot.scheduler import ReminderScheduler
 from bot.schema import FORGETTERS
+from handlers.reminders.scheduler import ReminderScheduler
 from infra.clock import Clock, make_clock
 from infra.db import Database
 from infra.dedup import Deduplicator, UpdateDedupMiddleware
@@ -111,6 +111,9 @@ class Services:
         """Release connections (Redis) after the bot stopped."""
         if self.shared is not None:
             await self.shared.close()
+    # Set when several channels run in one process (bot.channels.runner): a Bot whose session
+    # routes each call to the chat's own channel. The scheduler sends reminders through it.
+    outbound_bot: Bot | None = None
 
     def workflow_data(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -149,12 +152,12 @@ def build_services(
 
         # warm_up: the model loads in the background so the first English question of a
         # long-running bot does not wait for torch; Chinese questions never need it.
-        answerer = build_answerer(settings, warm_up=True)
+        answerer = build_answerer(settings.retrieval, warm_up=True)
     shared = build_shared_state(settings, db, storage=DatabaseStorage(db))
     metrics = Metrics()
     metrics.count_sessions_with(shared.count_fsm_sessions)
     # One sender for the process: its rate limits only work if everybody shares it (and with
-    # Redis, every replica shares one window).
+    # Redis, every replica shares one window). The reminder scheduler sends through it too.
     sender = Sender.from_settings(settings, shared_limiter=shared.limiter)
     scheduler = ReminderScheduler(
         db=db, clock=clock, settings=settings, sender=sender,
@@ -237,7 +240,7 @@ def build_dispatcher(
                 await set_commands(bot)
             except Exception:  # a missing menu must not keep the bot from answering
                 logger.warning("could not set the command menu", exc_info=True)
-        await services.scheduler.start(bot)
+        await services.scheduler.start(services.outbound_bot or bot)
 
     async def on_shutdown() -> None:
         if not await in_flight_tracker(dp).wait_idle(SHUTDOWN_GRACE_SECONDS):

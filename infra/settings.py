@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from retrieval.config import RetrievalConfig
+
 
 def default_data_dir() -> Path:
     return Path.cwd() / "data"
@@ -138,6 +140,16 @@ class Settings(BaseSettings):
     @property
     def chroma_dir(self) -> Path:
         return self.data_dir / "chroma"
+
+    @property
+    def retrieval(self) -> RetrievalConfig:
+        """The answer pipeline's config, composed from these settings."""
+        return RetrievalConfig(
+            index_dir=self.chroma_dir,
+            embedding_model=self.embedding_model,
+            chroma_host=self.chroma_host,
+            chroma_port=self.chroma_port,
+        )
 
     @cached_property
     def tz(self) -> ZoneInfo:

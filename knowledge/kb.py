@@ -5,12 +5,11 @@ Data files (knowledge/data/, YAML, UTF-8):
 
 - `measures-*.yaml`  — chapters -> articles -> items (第六条's six items); missing articles listed
 - `notice-*.yaml`    — a notice as a flat list of parts (number, addressees, body, ...)
-- `facts/*.yaml`     — supplementary fact sheets, one article per fact, each with its source line
+- `facts/*.yaml`     — fact sheets, one article per fact with its source line and typed `records`
 - `criteria/*.yaml`  — owned by `knowledge.criteria`; included through `list_editions()`
 
-Other files in the data dir (lexicon, FAQ) belong to other modules; they are not loaded here but
-count towards `content_hash()`, which the retrieval index uses to know when to rebuild.
-Every error is a `KnowledgeDataError` naming the file and the field.
+Other files (lexicon, FAQ) are not loaded here but count towards `content_hash()`. File schemas
+and builders: `knowledge.kb_files`. Every error is a `KnowledgeDataError` naming file and field.
 """
 
 from __future__ import annotations
@@ -20,22 +19,23 @@ import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
-
-from knowledge.datafile import field_path, parse_yaml
 from knowledge.errors import KnowledgeDataError
-from knowledge.models import Article, Document
-from knowledge.refs import (
-    article_ref,
-    item_marker,
-    normalize,
-    parse_article_ref,
-    parse_chapter_title,
-    parse_item_marker,
-    parse_measures_ref,
+from knowledge.facts import Cited, FactBook
+from knowledge.kb_files import (
+    MeasuresFile,
+    MissingSpec,
+    PlainFile,
+    build_measures,
+    build_plain,
+    check_fact_refs_unique,
+    criteria_documents,
+    data_files,
+    parse_yaml_mapping,
+    validate_file,
 )
+from knowledge.models import Article, Document
+from knowledge.refs import article_ref, normalize, parse_measures_ref
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parent / "data"
 MEASURES_DOC_ID = "measures-2022"
@@ -57,267 +57,6 @@ class UnknownReferenceError(KeyError):
 
     def __str__(self) -> str:  # KeyError's repr-quoting makes messages unreadable in Chinese.
         return str(self.args[0]) if self.args else ""
-
-
-# --------------------------------------------------------------------------------------------
-# File schemas. Strict (unknown keys rejected) so a typo in a key never silently drops data.
-
-
-def _non_blank(value: str) -> str:
-    if not value.strip():
-        raise ValueError("must not be empty")
-    return value.strip()
-
-
-Text = Annotated[str, AfterValidator(_non_blank)]
-Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")]
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class _ItemSpec(_Strict):
-    item: str
-    heading: Text
-    text: Text
-    # True when the heading was lost in the source and restored from its public structure.
-    heading_restored: bool = False
-
-
-class _MeasuresArticleSpec(_Strict):
-    ref: str
-    text: Text | None = None
-    items: tuple[_ItemSpec, ...] = ()
-    missing: bool = False
-    # Fact refs on related topics, shown when someone asks for a missing article.
-    see_also: tuple[Slug, ...] = ()
-
-    @model_validator(mode="after")
-    def _text_xor_missing(self) -> _MeasuresArticleSpec:
-        if self.missing and (self.text is not None or self.items):
-            raise ValueError("a missing article has no text or items")
-        if not self.missing and self.text is None:
-            raise ValueError("text: must not be empty (or mark the article `missing: true`)")
-        if self.see_also and not self.missing:
-            raise ValueError("see_also is only for missing articles")
-        return self
-
-
-class _ChapterSpec(_Strict):
-    title: str
-    heading_restored: bool = False
-    articles: tuple[_MeasuresArticleSpec, ...] = Field(min_length=1)
-
-
-class _MeasuresFile(_Strict):
-    id: Slug
-    kind: Literal["measures"]
-    title: Text
-    label_prefix: Text
-    source: Text
-    notes: tuple[Text, ...] = ()
-    chapters: tuple[_ChapterSpec, ...] = Field(min_length=1)
-
-
-class _PlainArticleSpec(_Strict):
-    ref: Slug
-    heading: Text | None = None
-    text: Text
-    # The citation label for this one article (fact sheets: "公开报道（工信厅企业函〔2023〕44号）").
-    source: Text | None = None
-
-
-class _PlainFile(_Strict):
-    id: Slug
-    kind: Literal["notice", "facts"]
-    title: Text
-    source: Text
-    # The citation label shared by every article (notices); facts label each article instead.
-    label: Text | None = None
-    notes: tuple[Text, ...] = ()
-    articles: tuple[_PlainArticleSpec, ...] = Field(min_length=1)
-
-
-# --------------------------------------------------------------------------------------------
-# YAML reading
-
-
-def _parse_yaml(path: Path, raw: bytes) -> dict[str, Any]:
-    data = parse_yaml(path, raw)
-    if not isinstance(data, dict):
-        raise KnowledgeDataError(path, "(top level)", "expected a mapping of keys to values")
-    return data
-
-
-def _validation_error(path: Path, exc: ValidationError) -> KnowledgeDataError:
-    error = exc.errors(include_url=False)[0]
-    field_name = field_path(error["loc"])
-    kind = error["type"]
-    if kind == "extra_forbidden":
-        message = "unknown key"
-    elif kind == "missing":
-        message = "required field is missing"
-    elif kind in ("string_too_short", "too_short") or (
-        kind == "string_type" and error.get("input") is None
-    ):
-        message = "must not be empty"
-    else:
-        message = str(error["msg"]).removeprefix("Value error, ")
-        # Cross-field checks name their field in the message ("text: must not be empty"):
-        # move it into the field path so every error reads the same way.
-        head, sep, rest = message.partition(": ")
-        if sep and head.isidentifier():
-            field_name, message = f"{field_name}.{head}", rest
-    return KnowledgeDataError(path, field_name, message)
-
-
-_M = TypeVar("_M", bound=BaseModel)
-
-
-def _validate(model: type[_M], path: Path, data: dict[str, Any]) -> _M:
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        raise _validation_error(path, exc) from None
-
-
-# --------------------------------------------------------------------------------------------
-# Building documents
-
-
-@dataclass(frozen=True)
-class _MissingSpec:
-    ref: str
-    chapter: str
-    see_also: tuple[str, ...]
-    label: str
-    where: str  # where it sits in its file, for error messages
-    path: Path
-
-
-def _build_measures(path: Path, spec: _MeasuresFile) -> tuple[Document, dict[str, _MissingSpec]]:
-    articles: list[Article] = []
-    missing: dict[str, _MissingSpec] = {}
-    seen: dict[str, str] = {}
-    expected = 1
-    for c, chapter in enumerate(spec.chapters):
-        parsed = parse_chapter_title(chapter.title)
-        if parsed is None:
-            raise KnowledgeDataError(
-                path,
-                f"chapters[{c}].title",
-                f"unknown chapter {chapter.title!r} (expected '第N章 名称')",
-            )
-        if parsed[0] != c + 1:
-            raise KnowledgeDataError(
-                path,
-                f"chapters[{c}].title",
-                f"unknown chapter {chapter.title!r} in position {c + 1}"
-                f" (expected 第{_cn(c + 1)}章)",
-            )
-        for a, entry in enumerate(chapter.articles):
-            where = f"chapters[{c}].articles[{a}]"
-            number = parse_article_ref(entry.ref)
-            if number is None:
-                raise KnowledgeDataError(
-                    path, f"{where}.ref", f"not an article ref: {entry.ref!r} (e.g. '第十五条')"
-                )
-            if entry.ref in seen:
-                raise KnowledgeDataError(
-                    path, f"{where}.ref", f"duplicate ref {entry.ref} (first at {seen[entry.ref]})"
-                )
-            if number != expected:
-                raise KnowledgeDataError(
-                    path,
-                    f"{where}.ref",
-                    f"article out of order: {entry.ref} where {article_ref(expected)} belongs"
-                    " (list every article in order; mark lost ones `missing: true`)",
-                )
-            seen[entry.ref] = where
-            expected += 1
-            if entry.missing:
-                missing[entry.ref] = _MissingSpec(
-                    entry.ref,
-                    chapter.title,
-                    entry.see_also,
-                    f"{spec.label_prefix}{entry.ref}",
-                    where,
-                    path,
-                )
-                continue
-            assert entry.text is not None  # guaranteed by _MeasuresArticleSpec
-            articles.append(
-                Article(
-                    ref=entry.ref,
-                    chapter=chapter.title,
-                    text=entry.text,
-                    label=f"{spec.label_prefix}{entry.ref}",
-                )
-            )
-            for i, item in enumerate(entry.items):
-                item_where = f"{where}.items[{i}].item"
-                if parse_item_marker(item.item) is None:
-                    raise KnowledgeDataError(
-                        path, item_where, f"not an item marker: {item.item!r} (e.g. '（四）')"
-                    )
-                if item.item != item_marker(i + 1):
-                    raise KnowledgeDataError(
-                        path,
-                        item_where,
-                        f"item out of order: {item.item} where {item_marker(i + 1)} belongs",
-                    )
-                articles.append(
-                    Article(
-                        ref=entry.ref,
-                        chapter=chapter.title,
-                        item=item.item,
-                        heading=item.heading,
-                        text=item.text,
-                        label=f"{spec.label_prefix}{entry.ref}{item.item}",
-                    )
-                )
-    document = Document(
-        id=spec.id,
-        title=spec.title,
-        kind="measures",
-        source=spec.source,
-        articles=tuple(articles),
-        missing=tuple(missing),
-        notes=spec.notes,
-    )
-    return document, missing
-
-
-def _cn(number: int) -> str:
-    return article_ref(number)[1:-1]
-
-
-def _build_plain(path: Path, spec: _PlainFile) -> Document:
-    articles: list[Article] = []
-    seen: dict[str, int] = {}
-    for a, entry in enumerate(spec.articles):
-        if entry.ref in seen:
-            raise KnowledgeDataError(
-                path,
-                f"articles[{a}].ref",
-                f"duplicate ref {entry.ref} (first at articles[{seen[entry.ref]}])",
-            )
-        seen[entry.ref] = a
-        label = entry.source or spec.label
-        if label is None:
-            raise KnowledgeDataError(
-                path, f"articles[{a}].source", "required: the citation label for this article"
-            )
-        articles.append(Article(ref=entry.ref, heading=entry.heading, text=entry.text, label=label))
-    return Document(
-        id=spec.id,
-        title=spec.title,
-        kind=spec.kind,
-        source=spec.source,
-        articles=tuple(articles),
-        notes=spec.notes,
-    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -384,6 +123,8 @@ class KnowledgeBase:
     data_dir: Path
     _hash: str
     _missing: dict[tuple[str, str], MissingArticle] = field(default_factory=dict)
+    # Typed records (rounds, batches, validity, provincial editions) stated by the fact sheets.
+    facts: FactBook = field(default_factory=FactBook)
     _by_id: dict[str, Document] = field(init=False, repr=False)
     _by_label: dict[str, Located] = field(init=False, repr=False)
     _by_bare_ref: dict[str, Located] = field(init=False, repr=False)
@@ -438,6 +179,16 @@ class KnowledgeBase:
         if ref in document.missing:
             raise UnknownReferenceError(f"{doc_id} {what}: missing from the source")
         raise UnknownReferenceError(f"{doc_id} has no {what}")
+
+    def full_text(self, doc_id: str, ref: str, item: str | None = None) -> str:
+        """An article's whole text for a reader: 第六条 is its lead-in and its six items."""
+        text = self.article(doc_id, ref, item).text
+        if item is None:
+            items = self.items_of(doc_id, ref)
+            for i in items:  # (四)'s scraped body lacks its (restored) heading
+                head = "" if i.text.startswith(i.heading or "") else f"{i.heading}。"
+                text += f"\n{i.item}{head}{i.text}"
+        return text
 
     def items_of(self, doc_id: str, ref: str) -> tuple[Article, ...]:
         """The items of an article (第六条's six), in order; empty for most articles."""
@@ -514,7 +265,7 @@ class KnowledgeBase:
             # "criteria-national-2022 1" / "… 第一项" -> "一"; "门槛" -> the gate.
             number = parse_measures_ref(key)
             if number is not None and number.item is None:
-                key = _cn(number.article)
+                key = article_ref(number.article)[1:-1]
             elif key in ("门槛", "前置条件", "否决项", "基本条件"):
                 key = "gate"
         for article in document.articles:
@@ -551,25 +302,6 @@ class KnowledgeBase:
 # Loading
 
 
-def _data_files(data_dir: Path) -> list[Path]:
-    return sorted(
-        p
-        for p in data_dir.rglob("*")
-        if p.is_file()
-        and not any(
-            part.startswith(".") or part == "__pycache__" for part in p.relative_to(data_dir).parts
-        )
-    )
-
-
-def _criteria_documents(criteria_dir: Path | None) -> list[Document]:
-    """The criteria editions, loaded and validated by `knowledge.criteria` from `criteria_dir`
-    (None: that module's own folder, which is the package's data/criteria)."""
-    from knowledge.criteria import list_editions  # resolved at call time: tests substitute it
-
-    return [edition.as_document() for edition in list_editions(criteria_dir)]
-
-
 def load_knowledge_base(
     data_dir: Path | None = None, *, include_criteria: bool = True
 ) -> KnowledgeBase:
@@ -582,13 +314,14 @@ def load_knowledge_base(
     if not directory.is_dir():
         raise KnowledgeDataError(directory, "(data dir)", "not a directory")
 
-    files = _data_files(directory)
+    files = data_files(directory)
     digest = hashlib.sha256()
     measures: list[Document] = []
     notices: list[Document] = []
     facts: list[Document] = []
-    missing_specs: dict[tuple[str, str], _MissingSpec] = {}
+    missing_specs: dict[tuple[str, str], MissingSpec] = {}
     doc_files: dict[str, Path] = {}
+    records: list[Cited] = []
 
     for path in files:
         raw = path.read_bytes()
@@ -597,22 +330,23 @@ def load_knowledge_base(
         if path.suffix not in (".yaml", ".yml"):
             continue
         if path.parent == directory and path.name.startswith("measures-"):
-            spec = _validate(_MeasuresFile, path, _parse_yaml(path, raw))
-            document, missing = _build_measures(path, spec)
+            spec = validate_file(MeasuresFile, path, parse_yaml_mapping(path, raw))
+            document, missing = build_measures(path, spec)
             measures.append(document)
             missing_specs.update({(document.id, ref): m for ref, m in missing.items()})
         elif path.parent == directory and path.name.startswith("notice-"):
-            plain = _validate(_PlainFile, path, _parse_yaml(path, raw))
+            plain = validate_file(PlainFile, path, parse_yaml_mapping(path, raw))
             if plain.kind != "notice":
                 raise KnowledgeDataError(path, "kind", "expected 'notice' in a notice-*.yaml file")
-            document = _build_plain(path, plain)
+            document, _records = build_plain(path, plain)
             notices.append(document)
         elif path.parent == directory / "facts":
-            plain = _validate(_PlainFile, path, _parse_yaml(path, raw))
+            plain = validate_file(PlainFile, path, parse_yaml_mapping(path, raw))
             if plain.kind != "facts":
                 raise KnowledgeDataError(path, "kind", "expected 'facts' in a facts/ file")
-            document = _build_plain(path, plain)
+            document, cited = build_plain(path, plain)
             facts.append(document)
+            records.extend(cited)
         else:
             continue  # another module's file (criteria, lexicon, FAQ)
         if document.id in doc_files:
@@ -625,49 +359,37 @@ def load_knowledge_base(
 
     if not measures:
         raise KnowledgeDataError(directory, "measures-*.yaml", "no measures file found")
-    _check_fact_refs_unique(facts, doc_files)
+    check_fact_refs_unique(facts, doc_files)
 
     criteria: list[Document] = []
     if include_criteria and directory == DEFAULT_DATA_DIR:
-        criteria = _criteria_documents(None)
+        criteria = criteria_documents(None)
     elif include_criteria and (directory / "criteria").is_dir():
-        criteria = _criteria_documents(directory / "criteria")
+        criteria = criteria_documents(directory / "criteria")
     documents = (*measures, *criteria, *notices, *facts)
-    kb = KnowledgeBase(documents=documents, data_dir=directory, _hash=digest.hexdigest())
+    kb = KnowledgeBase(
+        documents=documents,
+        data_dir=directory,
+        _hash=digest.hexdigest(),
+        facts=FactBook(tuple(records)),
+    )
     kb._missing.update(_resolve_missing(kb, missing_specs))
     return kb
 
 
-def _check_fact_refs_unique(facts: list[Document], doc_files: dict[str, Path]) -> None:
-    # Fact refs are cited bare ("who-applies"), so they must be unique across fact sheets.
-    first: dict[str, str] = {}
-    for document in facts:
-        for a, article in enumerate(document.articles):
-            if article.ref in first:
-                raise KnowledgeDataError(
-                    doc_files[document.id],
-                    f"articles[{a}].ref",
-                    f"duplicate ref {article.ref} (also in {first[article.ref]})",
-                )
-            first[article.ref] = doc_files[document.id].name
-
-
 def _resolve_missing(
-    kb: KnowledgeBase, specs: dict[tuple[str, str], _MissingSpec]
+    kb: KnowledgeBase, specs: dict[tuple[str, str], MissingSpec]
 ) -> dict[tuple[str, str], MissingArticle]:
     out: dict[tuple[str, str], MissingArticle] = {}
     facts = {a.ref: a for a in kb.iter_articles() if a.document.kind == "facts"}
     for (doc_id, ref), spec in specs.items():
-        related: list[Located] = []
         for s, fact_ref in enumerate(spec.see_also):
             if fact_ref not in facts:
-                raise KnowledgeDataError(
-                    spec.path, f"{spec.where}.see_also[{s}]", f"unknown fact ref {fact_ref!r}"
-                )
-            related.append(facts[fact_ref])
-        out[(doc_id, ref)] = MissingArticle(
-            kb.document(doc_id), ref, spec.chapter, spec.label, tuple(related)
-        )
+                where = f"{spec.where}.see_also[{s}]"
+                raise KnowledgeDataError(spec.path, where, f"unknown fact ref {fact_ref!r}")
+        related = tuple(facts[fact_ref] for fact_ref in spec.see_also)
+        document = kb.document(doc_id)
+        out[(doc_id, ref)] = MissingArticle(document, ref, spec.chapter, spec.label, related)
     return out
 
 

@@ -30,6 +30,54 @@ GAP_CHARS = 12
 # The C loader is ~10x faster than the pure-Python one (start-up time matters for the CLI).
 
 
+class _FrameVocabularyFile(BaseModel):
+    """Cue words of the question frame (retrieval/frame.py)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    intents: dict[str, list[str]] = Field(default_factory=dict)
+    yesno_en: list[str] = Field(default_factory=list)
+    indicator_cues: dict[str, list[str]] = Field(default_factory=dict)
+    programmes: list[str] = Field(default_factory=list)
+    programme_actions: list[str] = Field(default_factory=list)
+    other_authorities: list[str] = Field(default_factory=list)
+    amount_cues: list[str] = Field(default_factory=list)
+    roster_cues: list[str] = Field(default_factory=list)
+    decline: dict[str, list[str]] = Field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FrameVocabulary:
+    """The frame's cue words, lower-cased (matching is on lower-cased text)."""
+
+    intents: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    yesno_en: frozenset[str] = frozenset()
+    indicator_cues: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    programmes: tuple[str, ...] = ()
+    programme_actions: tuple[str, ...] = ()
+    other_authorities: tuple[str, ...] = ()
+    amount_cues: tuple[str, ...] = ()
+    roster_cues: tuple[str, ...] = ()
+    decline: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @classmethod
+    def from_file(cls, spec: _FrameVocabularyFile) -> FrameVocabulary:
+        def low(words: list[str]) -> tuple[str, ...]:
+            return tuple(word.lower() for word in words)
+
+        return cls(
+            intents={key: low(words) for key, words in spec.intents.items()},
+            yesno_en=frozenset(low(spec.yesno_en)),
+            indicator_cues={key: low(words) for key, words in spec.indicator_cues.items()},
+            programmes=low(spec.programmes),
+            programme_actions=low(spec.programme_actions),
+            other_authorities=low(spec.other_authorities),
+            amount_cues=low(spec.amount_cues),
+            roster_cues=low(spec.roster_cues),
+            decline={key: low(words) for key, words in spec.decline.items()},
+        )
+
+
 class _LexiconFile(BaseModel):
     """The file's shape; pydantic names the failing field for KnowledgeDataError."""
 
@@ -40,6 +88,7 @@ class _LexiconFile(BaseModel):
     synonyms: dict[str, list[str]] = Field(default_factory=dict)
     stopwords: list[str] = Field(default_factory=list)
     foreign_topics: list[str] = Field(default_factory=list)
+    frame: _FrameVocabularyFile = Field(default_factory=_FrameVocabularyFile)
 
     @field_validator("words", "stopwords")
     @classmethod
@@ -68,6 +117,7 @@ class Lexicon:
     synonyms: tuple[tuple[str, tuple[str, ...]], ...]
     stopwords: frozenset[str]
     foreign_topics: tuple[str, ...] = ()
+    frame: FrameVocabulary = field(default_factory=FrameVocabulary, compare=False)
     source: Path = field(default=LEXICON_PATH, compare=False)
 
     def foreign_topic(self, text: str) -> str | None:
@@ -120,6 +170,7 @@ def parse_lexicon(raw: Any, path: Path) -> Lexicon:
         synonyms=tuple((key, tuple(targets)) for key, targets in parsed.synonyms.items()),
         stopwords=frozenset(word.lower() for word in parsed.stopwords),
         foreign_topics=tuple(parsed.foreign_topics),
+        frame=FrameVocabulary.from_file(parsed.frame),
         source=path,
     )
 

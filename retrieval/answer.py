@@ -27,6 +27,8 @@ class Answer:
     citations: list[Citation] = field(default_factory=list)
     score: float = 0.0
     lang: str = "zh"
+    # What the bot understood (retrieval.frame.Frame); None for answers built elsewhere.
+    frame: Any = None
 
     def to_json(self) -> dict[str, Any]:
         """The `smebot ask --json` object of ../shared/CONTRACTS.md."""
@@ -36,4 +38,5 @@ class Answer:
             "answer": self.answer,
             "citations": [citation.to_json() for citation in self.citations],
             "score": round(float(self.score), 4),
+            **({"frame": self.frame.to_json()} if self.frame is not None else {}),
         }

@@ -22,12 +22,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from langchain_core.embeddings import Embeddings
-
 from retrieval.chunks import Chunk
 
 if TYPE_CHECKING:
     from langchain_chroma import Chroma
+    from langchain_core.embeddings import Embeddings
 
 log = logging.getLogger(__name__)
 
@@ -36,12 +35,16 @@ COLLECTION_PREFIX = "smebot-"
 BATCH_SIZE = 32
 MANIFEST_NAME = "smebot-index.json"
 
-# Never reach a model hub or a telemetry endpoint at run time.
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
-os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def _offline() -> None:
+    """Never reach a model hub or a telemetry endpoint: set before the libraries that read
+    these load (called where they are imported, not at this module's import)."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
 def resolve_model(name: str) -> str:
@@ -57,6 +60,7 @@ def resolve_model(name: str) -> str:
 
 def load_embeddings(name: str) -> Embeddings:
     """A HuggingFaceEmbeddings for `name`, normalised (cosine = dot product), on CPU."""
+    _offline()
     import torch
     import transformers
     from langchain_huggingface import HuggingFaceEmbeddings
@@ -74,8 +78,10 @@ def load_embeddings(name: str) -> Embeddings:
     )
 
 
-class LazyEmbeddings(Embeddings):
-    """Loads the real embeddings on first use (thread-safe), so start-up stays fast."""
+class LazyEmbeddings:
+    """Loads the real embeddings on first use (thread-safe), so start-up stays fast. It is
+    duck-typed (Chroma only calls `embed_query` / `embed_documents`): subclassing langchain's
+    `Embeddings` would import langchain on every start, ~0.7 s a Chinese question never needs."""
 
     def __init__(self, factory: Callable[[], Embeddings]) -> None:
         self._factory = factory
@@ -111,6 +117,7 @@ class DenseMatch:
 
 
 def _chroma_client(persist_dir: Path | None, host: str | None, port: int) -> Any:
+    _offline()
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
@@ -237,6 +244,19 @@ class DenseIndex:
             return False
         self.build(progress=progress)
         return True
+
+    @property
+    def ready(self) -> bool:
+        """The model is loaded and the collection open: a search costs milliseconds."""
+        loaded = not isinstance(self.embeddings, LazyEmbeddings) or self.embeddings.loaded
+        return loaded and self._store is not None
+
+    def prepare(self) -> None:
+        """Make the index fresh, open it and load the model (for a background thread)."""
+        self.ensure()
+        self._open()
+        if isinstance(self.embeddings, LazyEmbeddings):
+            self.embeddings.get()
 
     def _open(self) -> Chroma:
         with self._open_lock:

@@ -12,9 +12,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from knowledge.datafile import read_yaml, validation_error
 from retrieval.service import Answerer
 
-DEFAULT_EVAL_PATH = (
-    Path(__file__).resolve().parent.parent / "tests" / "retrieval" / "eval_questions.yaml"
-)
+EVAL_DIR = Path(__file__).resolve().parent / "data" / "eval"
+# The older hit@k set (version 1); `retrieval.quality` reads the issue-#10 set (version 2).
+DEFAULT_EVAL_PATH = EVAL_DIR / "old-questions.yaml"
 OUT = "out"
 MISSING_PREFIX = "missing/"
 
@@ -132,12 +132,17 @@ def evaluate(answerer: Answerer, questions: Sequence[EvalQuestion]) -> Report:
     report = Report()
     for question in questions:
         answer = answerer.ask(question.q)
-        hits = answerer.search(question.q, k=3)
         _found, missing = answerer.explicit_refs(question.q)
         if missing:
             ranked: tuple[str, ...] = tuple(MISSING_PREFIX + ref for ref in missing)
         else:
-            ranked = tuple(hit.key for hit in hits)
+            # What the answer cites, in its order (computed answers cite what they computed
+            # from), then the retrieval ranking for the places after it.
+            cited = [
+                f"{c.doc}/{c.ref}" + (f"/{c.item}" if c.item else "") for c in answer.citations
+            ]
+            hits = [hit.key for hit in answerer.search(question.q, k=3)]
+            ranked = tuple(dict.fromkeys([*cited, *hits]))
         report.outcomes.append(Outcome(question, answer.in_scope, ranked, answer.score))
     return report
 

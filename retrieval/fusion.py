@@ -5,7 +5,7 @@ prose or one of its FAQ phrasings). The dense weight follows the question's scri
 model is English-only and scores Chinese text close to noise, so a Chinese question gets weight
 0 (the model cannot drag it down), an English one up to DENSE_MAX_WEIGHT, mixed ones in between.
 
-Numbers here are calibrated on tests/retrieval/eval_questions.yaml with `smebot eval`.
+The numbers live in `retrieval.config.FusionConfig`, each with the measurement that set it.
 """
 
 from __future__ import annotations
@@ -14,37 +14,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from retrieval.chunks import Chunk, Target
+from retrieval.config import FusionConfig
 
-DENSE_MAX_WEIGHT = 0.45
-# Cosine similarities of all-MiniLM-L6-v2 below this are unrelated text; above it they scale
-# linearly to 1. Keeps "What's the weather?" from scoring anything against the FAQ phrasings.
-DENSE_FLOOR = 0.25
-# Supplementary fact sheets restate articles ("有效期为三年（第十五条）"); when a fact sheet and
-# the article itself score alike, the primary source wins.
-SECONDARY_PRIOR = 0.9
-# A provincial edition of the criteria repeats the national wording; unless the question names
-# that province, the national edition is what people mean.
-REGIONAL_PRIOR = 0.85
-# A question that names a province means that province's edition; the national one, which
-# otherwise repeats the same wording with other figures, steps back further.
-NAMED_REGION_PRIOR = 0.75
-# A question about one year ("2023年推荐") prefers units that mention that year.
-YEAR_MISMATCH_PRIOR = 0.6
-# ... and, among those, the unit that is about that year (its heading names it) over units
-# that merely mention it.
-YEAR_HEADING_PRIOR = 1.2
-# A question asking for a kind of fact (how many, what percentage, by which date) prefers
-# units that state a fact of that kind ("200个左右" over "第十四个五年规划").
-ANSWER_TYPE_PRIOR = 1.15
-# A deadline question ("什么时候截止") is answered only by a unit stating a deadline ("……前报送").
-DEADLINE_PRIOR = 1.3
-# A unit that points to an article for a matter ("见《暂行办法》第十五条") gives way to that
-# article when the article scores at least this share of the unit's score.
-DEFER_RATIO = 0.9
-# A question that names an article ("第十五条讲什么") gets that article whatever the wording.
-EXPLICIT_REF_SCORE = 0.9
-# Below this fused score the question is outside what the bot knows (refusal gate).
-REFUSAL_THRESHOLD = 0.22
+_DEFAULT = FusionConfig()
 
 
 @dataclass(frozen=True)
@@ -68,14 +40,15 @@ class Hit:
         return self.target.key
 
 
-def dense_weight(latin_share: float) -> float:
+def dense_weight(latin_share: float, config: FusionConfig = _DEFAULT) -> float:
     """How much the dense score counts, from the question's share of Latin script."""
-    return DENSE_MAX_WEIGHT * min(1.0, max(0.0, latin_share))
+    return config.dense_max_weight * min(1.0, max(0.0, latin_share))
 
 
-def dense_scale(similarity: float) -> float:
-    """Cosine similarity -> [0, 1], with everything below DENSE_FLOOR as 0."""
-    return max(0.0, min(1.0, (similarity - DENSE_FLOOR) / (1.0 - DENSE_FLOOR)))
+def dense_scale(similarity: float, config: FusionConfig = _DEFAULT) -> float:
+    """Cosine similarity -> [0, 1], with everything below the floor as 0."""
+    floor = config.dense_floor
+    return max(0.0, min(1.0, (similarity - floor) / (1.0 - floor)))
 
 
 def fuse(
@@ -86,6 +59,7 @@ def fuse(
     *,
     priors: Mapping[str, float] | None = None,
     explicit: Iterable[str] = (),
+    config: FusionConfig = _DEFAULT,
 ) -> list[Hit]:
     """Rank citable units. `lexical` and `dense` map chunk ids to scores (lexical in [0, 1],
     dense as cosine similarity); `priors` multiplies a unit's score (target key -> factor);
@@ -98,7 +72,7 @@ def fuse(
         key = chunk.target.key
         order.setdefault(key, len(order))
         lex = lexical.get(chunk.id, 0.0)
-        den = dense_scale(dense.get(chunk.id, -1.0))
+        den = dense_scale(dense.get(chunk.id, -1.0), config)
         score = (1.0 - weight) * lex + weight * den
         previous = best.get(key)
         if previous is None:
@@ -112,7 +86,7 @@ def fuse(
     for key, (score, lex, den, chunk) in best.items():
         score *= factors.get(key, 1.0)
         if key in named:
-            score = max(score, EXPLICIT_REF_SCORE)
+            score = max(score, config.explicit_ref_score)
         hits.append(
             Hit(
                 chunk_id=chunk.id,
@@ -129,6 +103,6 @@ def fuse(
     return hits
 
 
-def in_scope(hits: Sequence[Hit], threshold: float = REFUSAL_THRESHOLD) -> bool:
+def in_scope(hits: Sequence[Hit], threshold: float = _DEFAULT.refusal_threshold) -> bool:
     """The refusal gate: a confident wrong citation is worse than "I don't know"."""
     return bool(hits) and hits[0].score >= threshold

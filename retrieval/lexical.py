@@ -1,40 +1,35 @@
-"""BM25 (bm25s) over the chunks, with an absolute, comparable score.
+"""BM25 (Lucene's formula, as bm25s computes it) over the chunks, with an absolute, comparable
+score.
 
 Raw BM25 scores only rank; a refusal gate needs to know how much of the question was matched.
 So each score is divided by the question's idf mass: the BM25 of a chunk that contains every
 question word once at average length. Words the corpus has never seen count at the highest idf,
 so "今天天气怎么样" scores near 0 while "集群有效期多久" scores high. Words a synonym rule replaced
 ("年报" -> 年度工作开展情况) are excused: the expansion stands in for them.
+
+The index is a few hundred chunks, so plain postings in dicts score a question in well under a
+millisecond; bm25s (and the scipy it imports, ~1.5 s of every cold start) bought nothing here.
+tests/retrieval/test_lexical.py checks the scores against Lucene's formula.
 """
 
 from __future__ import annotations
 
-import logging
 import math
-import os
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import bm25s
 import numpy as np
 
 from retrieval.chunks import Chunk
+from retrieval.config import LexicalConfig
 from retrieval.text import PolicyTokenizer, QueryTerms
 
-# bm25s sets its own logger to DEBUG and would narrate every index build on stderr.
-logging.getLogger("bm25s").setLevel(logging.WARNING)
+_DEFAULT = LexicalConfig()
 
-K1 = 1.2
-B = 0.75
-# Weight of a question word the corpus has never seen, as a share of the highest idf. Unknown
-# words are what out-of-scope questions are made of, but many are harmless filler ("承担",
-# "类型"), so they count somewhat less than the rarest known word.
-UNKNOWN_WEIGHT = 0.6
-# The score blends BM25 (which rewards repetition and short chunks) with plain coverage (which
-# share of the question's idf mass the chunk contains): coverage is the steadier signal for the
-# refusal gate, BM25 the better ranker among close candidates.
-COVERAGE_SHARE = float(os.environ.get("SMEBOT_COVERAGE_SHARE", "0.5"))
+
+def segment(chunks: Sequence[Chunk], tokenizer: PolicyTokenizer) -> list[list[str]]:
+    return [tokenizer.words(chunk.text) or ["\x00"] for chunk in chunks]
 
 
 @dataclass(frozen=True)
@@ -45,20 +40,45 @@ class LexicalResult:
 
 
 class LexicalIndex:
-    def __init__(self, chunks: Sequence[Chunk], tokenizer: PolicyTokenizer) -> None:
+    def __init__(
+        self,
+        chunks: Sequence[Chunk],
+        tokenizer: PolicyTokenizer,
+        corpus: Sequence[Sequence[str]] | None = None,
+        config: LexicalConfig = _DEFAULT,
+    ) -> None:
+        """`corpus`: the chunks already segmented (`segment(chunks, tokenizer)`), e.g. from
+        the start-up cache."""
         self.chunks = list(chunks)
         self.tokenizer = tokenizer
-        corpus = [tokenizer.words(chunk.text) or ["\x00"] for chunk in self.chunks]
+        self.config = config
+        if corpus is None:
+            corpus = segment(self.chunks, tokenizer)
         self._token_sets = [frozenset(tokens) for tokens in corpus]
-        self._bm25 = bm25s.BM25(k1=K1, b=B, method="lucene")
-        self._bm25.index(corpus, show_progress=False)
         n = len(corpus)
         df: Counter[str] = Counter()
         for tokens in corpus:
             df.update(set(tokens))
-        # The same idf as bm25s' "lucene" method, kept here to build the normaliser.
+        # Lucene's idf (always positive) and length-normalised term frequency.
         self._idf = {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in df.items()}
         self.max_idf = math.log(1 + (n + 0.5) / 0.5)
+        average = sum(len(tokens) for tokens in corpus) / max(n, 1)
+        self._postings: dict[str, list[tuple[int, float]]] = {}
+        for index, tokens in enumerate(corpus):
+            norm = config.k1 * (1 - config.b + config.b * len(tokens) / average)
+            for token, tf in Counter(tokens).items():
+                self._postings.setdefault(token, []).append((index, tf / (tf + norm)))
+
+    def bm25(self, tokens: Sequence[str]) -> np.ndarray:
+        """Lucene BM25 of every chunk for the (distinct) query tokens."""
+        scores = np.zeros(len(self.chunks), dtype=np.float64)
+        for token in dict.fromkeys(tokens):
+            idf = self._idf.get(token)
+            if idf is None:
+                continue
+            for index, weight in self._postings[token]:
+                scores[index] += idf * weight
+        return scores
 
     def idf(self, token: str) -> float | None:
         return self._idf.get(token)
@@ -71,13 +91,13 @@ class LexicalIndex:
         # expansion; expansion words the corpus lacks are just unhelpful hints.
         mass = sum(self._idf[t] for t in known)
         mass += sum(
-            UNKNOWN_WEIGHT * self.max_idf
+            self.config.unknown_weight * self.max_idf
             for t in terms.own
             if t not in self._idf and t not in terms.excused
         )
         if not known or mass <= 0:
             return LexicalResult(np.zeros(len(self.chunks)), 0, terms)
-        raw = np.asarray(self._bm25.get_scores(known), dtype=np.float64)
+        raw = self.bm25(known)
         bm25 = np.clip(raw / mass, 0.0, 1.0)
         weights = {t: self._idf[t] for t in known}
         coverage = np.fromiter(
@@ -85,5 +105,6 @@ class LexicalIndex:
             dtype=np.float64,
             count=len(self._token_sets),
         ) / mass
-        scores = (1.0 - COVERAGE_SHARE) * bm25 + COVERAGE_SHARE * np.clip(coverage, 0.0, 1.0)
+        share = self.config.coverage_share
+        scores = (1.0 - share) * bm25 + share * np.clip(coverage, 0.0, 1.0)
         return LexicalResult(scores, len(known), terms)

@@ -8,7 +8,9 @@ several tokenizers with different word lists can live in one process (tests do e
 from __future__ import annotations
 
 import logging
+import os
 import re
+import sys
 import tempfile
 import threading
 import unicodedata
@@ -16,7 +18,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-import jieba
+if "pkg_resources" not in sys.modules:
+    # jieba imports pkg_resources (~0.6 s, a tenth of the cold-start budget) only to open its
+    # bundled files, and falls back to plain open() when the import fails: make it fail.
+    sys.modules["pkg_resources"] = None  # type: ignore[assignment]
+    try:
+        import jieba
+    finally:
+        del sys.modules["pkg_resources"]
+else:
+    import jieba
 
 from knowledge.lexicon import Lexicon, default_lexicon
 
@@ -91,10 +102,11 @@ class PolicyTokenizer:
         cache_dir: Path | None = None,
     ) -> None:
         self.lexicon = lexicon or default_lexicon()
-        self._jieba = jieba.Tokenizer()
-        # jieba caches its parsed main dictionary (marshal) in one shared file; a stable
-        # directory makes every later start load it instead of rebuilding it (~3x faster).
-        self._jieba.tmp_dir = str(cache_dir or Path(tempfile.gettempdir()))
+        directory = cache_dir or Path(tempfile.gettempdir())
+        self._jieba = jieba.Tokenizer(str(pruned_dictionary(directory)))
+        # jieba caches its parsed dictionary (marshal) in a file named after the dictionary; a
+        # stable directory makes every later start load it instead of rebuilding it.
+        self._jieba.tmp_dir = str(directory)
         self._jieba.initialize()
         for word in (*self.lexicon.words, *ARTICLE_REFS, *extra_words):
             # freq=None lets jieba suggest a frequency high enough to keep the word whole.
@@ -196,6 +208,25 @@ class PolicyTokenizer:
                 out.extend(w for w in self._domain if w != token and w in token)
         return out
 
+    def cut(self, text: str) -> list[str]:
+        """Whole words of `text` (jieba's precise mode: "服务器" stays one word, unlike search
+        mode), lower-cased, without punctuation, stopwords and bare numbers."""
+        text = normalize(text).lower()
+        with self._lock:
+            raw = list(self._jieba.cut(text))
+        return [
+            token.strip()
+            for token in raw
+            if token.strip()
+            and _WORDLIKE.search(token)
+            and token.strip() not in self.lexicon.stopwords
+            and not token.strip().isdigit()
+        ]
+
+    def general_frequencies(self) -> tuple[dict[str, int], int]:
+        """jieba's dictionary counts (general Chinese) and their total."""
+        return self._jieba.FREQ, int(self._jieba.total)
+
     def query(self, question: str) -> QueryTerms:
         """Segment a question and add the canonical words its colloquial phrases stand for."""
         text = normalize(question)
@@ -250,6 +281,32 @@ def _typo_index(lexicon: Lexicon) -> _TypoIndex:
     index.known = frozenset(terms) | lexicon.stopwords
     index.long_terms = tuple(t for t in terms if len(t) >= 2)
     return index
+
+
+# jieba's dictionary holds 349,046 words; the 212,499 seen fewer than 5 times in its corpus
+# are rare compounds. Dropping them cuts the dictionary load (most of a cold start) by ~60 %.
+# Measured: tuning half unchanged (42/42, 22/22, 14/14); old set hit@1 0.917 -> 0.917, hit@3
+# 0.954 -> 0.963, refusal P/R 0.92/0.958 -> 0.958/0.958. A dropped word is cut by jieba's HMM
+# instead, and is as rare to the off-topic gate as before (its weight is capped either way).
+MIN_WORD_FREQ = 5
+
+
+def pruned_dictionary(directory: Path) -> Path:
+    """jieba's main dictionary without its rarest words, written once into `directory`."""
+    target = directory / f"smebot-jieba-dict-{jieba.__version__}-{MIN_WORD_FREQ}.txt"
+    if target.exists():
+        return target
+    source = Path(jieba.__file__).parent / "dict.txt"
+    kept = [
+        line
+        for line in source.read_text(encoding="utf-8").splitlines(keepends=True)
+        if len(line.split()) >= 2 and int(line.split()[1]) >= MIN_WORD_FREQ
+    ]
+    directory.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(f".{os.getpid()}.tmp")
+    partial.write_text("".join(kept), encoding="utf-8")
+    partial.replace(target)  # atomic: a concurrent start never reads half a file
+    return target
 
 
 _DEFAULT: PolicyTokenizer | None = None

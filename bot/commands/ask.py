@@ -44,10 +44,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
     evaluate = subparsers.add_parser(
         "eval",
-        help="用评测问题集评估检索质量",
-        description="输出 hit@1、hit@3、MRR、拒答精确率和召回率，以及失败的问题。",
+        help="用评测问题集评估回答质量",
+        description=(
+            "按类别（范围内：正确/完整/误拒；相邻政策与无关问题：拒答或如实说明未收录）"
+            "分别报告调参半集与冻结测试半集；--old 输出旧问题集的 hit@1、hit@3、MRR 与拒答率。"
+        ),
     )
-    evaluate.add_argument("--file", type=Path, help="评测问题集 YAML（默认 tests/retrieval/）")
+    evaluate.add_argument(
+        "--file", type=Path, help="评测问题集 YAML（默认 retrieval/data/eval/questions.yaml）"
+    )
+    evaluate.add_argument("--old", action="store_true", help="旧问题集（hit@k 与拒答率）")
+    evaluate.add_argument(
+        "--failures", choices=("tuning", "test", "all", "none"), default="tuning",
+        help="列出哪一半的失败问题（默认 tuning）",
+    )
     evaluate.add_argument("--json", action="store_true", help="输出 JSON 汇总")
     evaluate.set_defaults(handler=_eval)
 
@@ -61,15 +71,20 @@ def _stdout_to_stderr() -> Iterator[TextIO]:
         yield real
 
 
-def _build(*, progress: bool = False, force: bool = False, warm_up: bool = False) -> Answerer:
+def _build(
+    *, progress: bool = False, force: bool = False, warm_up: bool = False, one_shot: bool = False
+) -> Answerer:
     from infra.settings import Settings
     from knowledge.errors import KnowledgeDataError
     from retrieval.service import build_answerer
 
+    config = Settings().retrieval
+    if one_shot:
+        # One question, then exit: "lazy" would never use the model for it, only start loading
+        # it in the background (torch, ~11 s of CPU) while the answer is being made.
+        config = config.model_copy(update={"dense_mode": "off"})
     try:
-        return build_answerer(
-            Settings(), progress=progress, force_rebuild=force, warm_up=warm_up
-        )
+        return build_answerer(config, progress=progress, force_rebuild=force, warm_up=warm_up)
     except KnowledgeDataError as exc:
         raise CliError(f"知识库数据有误：{exc}") from exc
 
@@ -106,10 +121,12 @@ def _ask(args: argparse.Namespace) -> int:
         questions = [args.question]
     from retrieval.text import latin_share
 
-    # Only questions with Latin script use the embedding model: load it in parallel then.
-    needs_model = any(latin_share(question) > 0 for question in questions)
+    # A one-shot question never waits for the embedding model (English is answered from the
+    # frame, the FAQ's English phrasings and the lexicon); a batch with English in it loads the
+    # model in the background for the questions after the first.
+    needs_model = len(questions) > 1 and any(latin_share(q) > 0 for q in questions)
     with _stdout_to_stderr() as out:
-        answerer = _build(progress=sys.stderr.isatty(), warm_up=needs_model)
+        answerer = _build(warm_up=needs_model, one_shot=len(questions) == 1)
         for question in questions:
             answer = answerer.ask(question, lang=args.lang)
             if args.json:
@@ -137,6 +154,35 @@ def _index(args: argparse.Namespace) -> int:
 
 
 def _eval(args: argparse.Namespace) -> int:
+    if args.old:
+        return _eval_old(args)
+    from knowledge.errors import KnowledgeDataError
+    from retrieval.quality import format_quality, load_split, run
+
+    try:
+        splits = load_split(args.file)
+    except KnowledgeDataError as exc:
+        raise CliError(f"评测问题集有误：{exc}") from exc
+    with _stdout_to_stderr() as out:
+        # Without the model, as a one-shot `smebot ask` answers: every run judges the same
+        # answers (the lazy model would join mid-run, whenever torch finished loading).
+        answerer = _build(one_shot=True)
+        report = run(answerer.ask, splits)
+        if args.json:
+            payload: dict[str, Any] = {"rows": report.rows()}
+            payload["failures"] = [
+                {"question": j.split.question.q, "half": j.split.half,
+                 "category": j.split.question.cat, "problems": list(j.problems)}
+                for j in report.failures()
+            ]
+            _write_json(out, payload, indent=2)
+        else:
+            shown = None if args.failures == "none" else args.failures
+            out.write(format_quality(report, show_failures=shown) + "\n")
+    return 0
+
+
+def _eval_old(args: argparse.Namespace) -> int:
     from knowledge.errors import KnowledgeDataError
     from retrieval.evaluation import evaluate, format_report, load_questions
 
@@ -145,7 +191,7 @@ def _eval(args: argparse.Namespace) -> int:
     except KnowledgeDataError as exc:
         raise CliError(f"评测问题集有误：{exc}") from exc
     with _stdout_to_stderr() as out:
-        answerer = _build(progress=sys.stderr.isatty())
+        answerer = _build()
         report = evaluate(answerer, questions)
         if args.json:
             payload: dict[str, Any] = dict(report.summary())

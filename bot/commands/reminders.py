@@ -83,7 +83,7 @@ def _today(settings: Settings) -> date:
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
-    from bot.repos import reminders as repo
+    from handlers.reminders import repo
 
     settings = Settings()
     today = args.today or _today(settings)
@@ -109,7 +109,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 
 def cmd_add_deadline(args: argparse.Namespace) -> int:
-    from bot.repos import reminders as repo
+    from handlers.reminders import repo
 
     settings = Settings()
     clock = make_clock(settings.smebot_now)
@@ -133,7 +133,7 @@ def cmd_add_deadline(args: argparse.Namespace) -> int:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    from bot.repos import reminders as repo
+    from handlers.reminders import repo
 
     settings = Settings()
     db = _database(settings)
@@ -155,10 +155,15 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def cmd_run_once(args: argparse.Namespace) -> int:
+    from bot.channels.base import REGISTRY
+    from bot.channels.runner import configured_channels
+
     settings = Settings()
-    if settings.telegram_bot_token is None:
-        raise CliError("TELEGRAM_BOT_TOKEN is not set")
-    report = asyncio.run(_run_once(settings))
+    names = configured_channels(settings, REGISTRY)
+    if not names:
+        raise CliError("no channel is configured: set TELEGRAM_BOT_TOKEN, or the WECOM_* "
+                       "settings, … (see README, channels)")
+    report = asyncio.run(_run_once(settings, names))
     if args.json:
         _emit(report)
     else:
@@ -166,17 +171,19 @@ def cmd_run_once(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _run_once(settings: Settings) -> dict[str, int]:
-    from bot.scheduler import ReminderScheduler
-    from infra.telegram import make_bot
+async def _run_once(settings: Settings, names: list[str]) -> dict[str, int]:
+    """One scheduler pass through every configured channel: each reminder goes out through its
+    user's own channel (a routing bot) within that channel's limits (a per-channel sender)."""
+    from bot.channels.runner import build_channels, outbound_for
+    from handlers.reminders.scheduler import ReminderScheduler
 
     db = _database(settings)
-    # The Sender retries itself; the session's retry layer stands aside for its calls but
-    # still marks users who blocked the bot inactive (db=).
-    bot = make_bot(settings, db=db)
+    channels, identities = build_channels(settings, db, names)
+    # The Sender retries itself; the sessions' retry layers stand aside for its calls.
+    bot, sender = outbound_for(channels, identities)
     try:
         scheduler = ReminderScheduler(db=db, clock=make_clock(settings.smebot_now),
-                                      settings=settings)
+                                      settings=settings, sender=sender)
         report = await scheduler.run_once(bot)
     finally:
         await bot.session.close()

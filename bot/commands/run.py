@@ -19,7 +19,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "run",
         help="run the Telegram bot (long polling; webhook when WEBHOOK_URL is set)",
         description="Run the Telegram bot. Needs TELEGRAM_BOT_TOKEN; TELEGRAM_API_BASE points "
-        "it at another Bot API server; WEBHOOK_URL switches to webhook mode.",
+        "it at another Bot API server; WEBHOOK_URL switches to webhook mode. With --channel "
+        "(repeatable) exactly those channels run in this process.",
+    )
+    run.add_argument(
+        "--channel", action="append", default=None, metavar="NAME",
+        help="a channel to run: telegram, wecom, … (repeat for several)",
     )
     run.set_defaults(handler=run_command)
 
@@ -51,34 +56,49 @@ def _show_info_logs() -> None:
 
 def run_command(args: argparse.Namespace) -> int:
     settings = _load_settings()
+    if args.channel:
+        return _run_channels(settings, args.channel)
     if settings.telegram_bot_token is None or not settings.telegram_bot_token.get_secret_value():
         raise CliError(
             "TELEGRAM_BOT_TOKEN is not set. Get a token from @BotFather and put it in the "
             "environment or .env; to try the bot without Telegram, run `smebot chat`."
         )
+    # Today's behaviour, through the channel seam: Telegram (long polling, or the webhook
+    # server when WEBHOOK_URL is set).
+    return _run_channels(settings, ["telegram"])
+
+
+def _run_channels(settings: Settings, names: list[str]) -> int:
+    from bot.channels.config import ChannelConfigError
+    from bot.channels.runner import check_channels
+
+    try:
+        names = check_channels(settings, names)  # fail before loading the knowledge base
+    except ChannelConfigError as exc:
+        raise CliError(str(exc)) from None
     _show_info_logs()
     # aiogram is imported here, not at module level: every `smebot` command loads this module and
     # aiogram's types take seconds to import, which `kb`, `ask` and `assess` must not pay for.
     from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
 
     from bot.app import build_services
+    from bot.channels.runner import run_channels
+    from bot.channels.webhook import WebhookSetupError
 
     workers = _spawn_workers(settings) if settings.webhook_url else []
     services = build_services(settings)
+    logging.getLogger(__name__).info("starting channels: %s", ", ".join(names))
     try:
-        if settings.webhook_url:
-            from bot.channels.webhook import run_webhook
-
-            run_webhook(services)
-        else:
-            from bot.channels.polling import run_polling
-
-            asyncio.run(run_polling(services))
+        asyncio.run(run_channels(services, names))
+    except WebhookSetupError as exc:
+        raise CliError(str(exc)) from exc
     except TelegramUnauthorizedError as exc:
         raise CliError("Telegram rejected TELEGRAM_BOT_TOKEN (401 Unauthorized)") from exc
     except TelegramNetworkError as exc:
         where = settings.telegram_api_base or "api.telegram.org"
         raise CliError(f"cannot reach the Bot API at {where}: {exc}") from exc
+    except OSError as exc:  # e.g. the callback port is taken
+        raise CliError(f"cannot start the channels: {exc}") from exc
     finally:
         _stop_workers(workers)
     return 0

@@ -9,7 +9,7 @@ from __future__ import annotations
 from alembic import context
 from sqlmodel import SQLModel
 
-from bot.migrations import import_all_tables
+from bot.migrations import import_all_tables, include_object
 
 import_all_tables()
 target_metadata = SQLModel.metadata
@@ -34,6 +34,7 @@ def _run(connection: object) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",  # type: ignore[attr-defined]
         compare_type=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

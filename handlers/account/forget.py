@@ -14,6 +14,7 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
+from infra.callbacks import refuse_unless_owner
 from infra.db import Database
 from infra.i18n import t
 from infra.users import Forgetter, User, delete_user
@@ -22,19 +23,22 @@ router = Router(name="account.forget")
 
 
 class ForgetCb(CallbackData, prefix="forget"):
+    """User `uid` confirms (or declines) deleting their data."""
+
     confirm: bool
+    uid: int
 
 
 @router.message(Command("forget"))
-async def on_forget(message: Message, lang: str) -> None:
+async def on_forget(message: Message, user: User, lang: str) -> None:
     """Ask first: deleting everything is not undoable."""
     keyboard = InlineKeyboardMarkup(
         inline_keyboard=[
             [
                 InlineKeyboardButton(text=t("forget.button.yes", lang),
-                                     callback_data=ForgetCb(confirm=True).pack()),
+                                     callback_data=ForgetCb(confirm=True, uid=user.id).pack()),
                 InlineKeyboardButton(text=t("forget.button.no", lang),
-                                     callback_data=ForgetCb(confirm=False).pack()),
+                                     callback_data=ForgetCb(confirm=False, uid=user.id).pack()),
             ]
         ]
     )
@@ -52,6 +56,9 @@ async def on_forget_button(
     state: FSMContext,
     forgetters: Sequence[Forgetter] = (),
 ) -> None:
+    # In a group the confirmation is visible to everyone: only the user who asked may answer.
+    if await refuse_unless_owner(query, callback_data.uid, lang):
+        return
     if callback_data.confirm:
         await state.clear()  # no flow should resume for a user who asked to be forgotten
         with db.session() as session:

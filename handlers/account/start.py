@@ -13,12 +13,12 @@ from infra.users import User
 router = Router(name="account.start")
 
 
-def examples_keyboard(lang: str) -> InlineKeyboardMarkup:
+def examples_keyboard(lang: str, user_id: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         inline_keyboard=[
             [
                 InlineKeyboardButton(
-                    text=question, callback_data=ExampleCb(lang=lang, idx=index).pack()
+                    text=question, callback_data=ExampleCb(lang=lang, idx=index, uid=user_id).pack()
                 )
             ]
             for index, question in enumerate(examples(lang))
@@ -30,7 +30,8 @@ def examples_keyboard(lang: str) -> InlineKeyboardMarkup:
 async def on_start(message: Message, user: User, lang: str) -> None:
     name = user.first_name or (message.from_user.first_name if message.from_user else "")
     await message.answer(
-        t("start.greeting", lang, name=name or "朋友"), reply_markup=examples_keyboard(lang)
+        t("start.greeting", lang, name=name or "朋友"),
+        reply_markup=examples_keyboard(lang, user.id),
     )
 
 

@@ -8,7 +8,7 @@ from aiogram import Bot, Router
 from aiogram.types import CallbackQuery
 
 from handlers.ask.router import answer_question
-from infra.callbacks import ExampleCb, callback_chat_id
+from infra.callbacks import ExampleCb, callback_chat_id, refuse_unless_owner
 from infra.clock import Clock
 from infra.db import Database
 from infra.i18n import examples
@@ -31,6 +31,8 @@ async def on_example(
     db: Database,
     clock: Clock,
 ) -> None:
+    if await refuse_unless_owner(query, callback_data.uid, lang):
+        return
     questions = examples(callback_data.lang)
     if not 0 <= callback_data.idx < len(questions):
         await query.answer()

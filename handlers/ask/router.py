@@ -13,19 +13,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
 
 from aiogram import Bot, F, Router
 from aiogram.enums import ChatType, MessageEntityType
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command
-from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.types import (
     CallbackQuery,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
     Message,
     ReplyParameters,
 )
@@ -37,21 +34,20 @@ from handlers.ask.repo import (
     record_answer,
     record_feedback,
 )
-from infra.callbacks import callback_chat_id
+from handlers.ask.views import (
+    FeedbackCb,
+    SourceCb,
+    answer_keyboard,
+    render_answer,
+    render_article,
+)
+from infra.callbacks import callback_chat_id, refuse_unless_owner
 from infra.clock import Clock
 from infra.db import Database
 from infra.i18n import t
 from infra.rendering import (
-    MESSAGE_LIMIT,
-    bold,
-    bold_lead,
     clean,
-    escape,
-    italic,
-    quote_block,
     split_html,
-    split_plain,
-    utf16_len,
 )
 from infra.users import User
 
@@ -66,24 +62,7 @@ router = Router(name="ask")
 # The answerer gets at most this much of a question: retrieval cost grows with the text and
 # nothing useful is gained from a pasted essay.
 MAX_QUESTION_CHARS = 1000
-# How much of the question is echoed above the answer (so a reader knows what was answered).
-ECHO_CHARS = 120
-MAX_SOURCE_BUTTONS = 3
 TYPING_INTERVAL = 4.5  # Telegram shows "typing…" for 5 s per action
-
-
-class SourceCb(CallbackData, prefix="src"):
-    """查看原文 for citation `idx` of answer `answer_id`."""
-
-    answer_id: int
-    idx: int
-
-
-class FeedbackCb(CallbackData, prefix="fb"):
-    """👍 (vote=1) or 👎 (vote=-1) on answer `answer_id`."""
-
-    answer_id: int
-    vote: int
 
 
 @contextlib.asynccontextmanager
@@ -117,68 +96,6 @@ async def typing_action(bot: Bot, chat_id: int) -> AsyncIterator[None]:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
-
-
-def _echo(question: str) -> str:
-    question = " ".join(clean(question).split())
-    if len(question) > ECHO_CHARS:
-        question = question[: ECHO_CHARS - 1] + "…"
-    return "❓ " + italic(question)
-
-
-def citation_line(label: str, lang: str = "zh") -> str:
-    """'📖 出处：《暂行办法》第十五条' — the label is escaped like any knowledge text."""
-    return f"📖 {t('ask.source_prefix', lang)}{escape(label)}"
-
-
-def render_answer(answer: Any, lang: str) -> str:
-    """The answer as Telegram HTML: echoed question, bold lead, quotes and citation lines.
-
-    Everything from the answer (plain text by contract) is escaped. A citation's quote is shown
-    as a block unless the answer text already contains it.
-    """
-    parts = [_echo(answer.question), bold_lead(answer.answer)]
-    answer_text = clean(answer.answer)
-    for citation in answer.citations:
-        quote = clean(citation.quote or "").strip()
-        block = []
-        if quote and quote not in answer_text:
-            block.append(quote_block(quote))
-        block.append(citation_line(citation.label or citation.ref, lang))
-        parts.append("\n".join(block))
-    return "\n\n".join(parts)
-
-
-def answer_keyboard(
-    answer_id: int, citations: Sequence[StoredCitation], lang: str, voted: int | None = None
-) -> InlineKeyboardMarkup:
-    rows: list[list[InlineKeyboardButton]] = []
-    shown = list(citations)[:MAX_SOURCE_BUTTONS]
-    if shown:
-        rows.append(
-            [
-                InlineKeyboardButton(
-                    text=t("ask.button.source", lang)
-                    if len(shown) == 1
-                    else t("ask.button.source_n", lang, n=index + 1),
-                    callback_data=SourceCb(answer_id=answer_id, idx=index).pack(),
-                )
-                for index in range(len(shown))
-            ]
-        )
-    rows.append(
-        [
-            InlineKeyboardButton(
-                text="👍" + (" ✓" if voted == 1 else ""),
-                callback_data=FeedbackCb(answer_id=answer_id, vote=1).pack(),
-            ),
-            InlineKeyboardButton(
-                text="👎" + (" ✓" if voted == -1 else ""),
-                callback_data=FeedbackCb(answer_id=answer_id, vote=-1).pack(),
-            ),
-        ]
-    )
-    return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 async def answer_question(
@@ -237,6 +154,11 @@ async def answer_question(
             )
         )
     return sent
+
+
+def _is_blank(text: str) -> bool:
+    """Nothing a person could read: spaces, ideographic spaces, zero-width and control marks."""
+    return not any(char.isprintable() and not char.isspace() for char in clean(text))
 
 
 async def _addressed_text(message: Message, bot: Bot) -> str | None:
@@ -302,8 +224,10 @@ async def on_text(
         if message.chat.type == ChatType.PRIVATE:
             await message.answer(t("ask.unknown_command", lang))
         return
-    if not clean(text).strip():
-        await message.answer(t("ask.empty", lang))
+    if _is_blank(text):
+        # Only a mention in a group; in a private chat, only spaces (or invisible characters).
+        private = message.chat.type == ChatType.PRIVATE
+        await message.answer(t("ask.blank" if private else "ask.empty", lang))
         return
     await answer_question(
         bot=bot,
@@ -324,32 +248,6 @@ async def on_non_text(message: Message, lang: str) -> None:
     await message.answer(t("ask.non_text", lang))
 
 
-def render_article(kb: KnowledgeBase, citation: StoredCitation, lang: str) -> list[str]:
-    """The whole cited article as HTML parts (long articles split)."""
-    article = None
-    with contextlib.suppress(LookupError, ValueError):
-        article = kb.article(citation.doc, citation.ref, citation.item)
-    if article is None:
-        return [t("ask.source_missing", lang, label=citation.label)]
-    title = ""
-    with contextlib.suppress(LookupError, ValueError, AttributeError):
-        document = kb.document(citation.doc)
-        title = document.title if document is not None else ""
-    lines = []
-    if title:
-        lines.append(bold(f"《{title}》"))
-    if getattr(article, "chapter", None):
-        lines.append(escape(article.chapter))
-    heading = getattr(article, "heading", None)
-    label = getattr(article, "label", None) or citation.label
-    lines.append(bold(label) + (" " + escape(heading) if heading else ""))
-    head = "\n".join(lines)
-    body = split_plain(article.text)
-    if body and utf16_len(head) + 2 + utf16_len(body[0]) <= MESSAGE_LIMIT:
-        return [head + "\n\n" + body[0], *body[1:]]
-    return [head, *body]
-
-
 @router.callback_query(SourceCb.filter())
 async def on_source(
     query: CallbackQuery,
@@ -361,6 +259,10 @@ async def on_source(
 ) -> None:
     with db.session() as session:
         record = get_answer(session, answer_id=callback_data.answer_id)
+    # Answer ids are sequential: only the answer's owner may open its sources, so nobody can
+    # send another user's answer into a chat by forging the id.
+    if record is not None and await refuse_unless_owner(query, record.user_id, lang):
+        return
     citations = answer_citations(record) if record is not None else []
     if record is None or not 0 <= callback_data.idx < len(citations):
         await query.answer(t("ask.answer_gone", lang), show_alert=True)
@@ -386,6 +288,8 @@ async def on_feedback(
         if record is None:
             await query.answer(t("ask.answer_gone", lang), show_alert=True)
             return
+        if await refuse_unless_owner(query, record.user_id, lang):
+            return  # only the person who asked votes on the answer
         record_feedback(
             session, user_id=user.id, answer_id=callback_data.answer_id, vote=vote, now=clock()
         )

@@ -14,14 +14,20 @@ knowledge.engine, numbers are read by knowledge.numbers.
 
 from __future__ import annotations
 
-from aiogram import Router
-
-from handlers.assess.repo import forget_user
-from handlers.assess.router_flow import router as flow_router
-from handlers.assess.router_result import router as result_router
+from typing import Any
 
 __all__ = ["forget_user", "router"]
 
-router = Router(name="assess")
-router.include_router(flow_router)
-router.include_router(result_router)
+
+def __getattr__(name: str) -> Any:
+    # Loaded on first use: `smebot assess` imports the report modules of this package and must
+    # not pay for aiogram (seconds on a loaded machine) when it only writes a file.
+    if name == "router":
+        from handlers.assess.routers import router
+
+        return router
+    if name == "forget_user":
+        from handlers.assess.repo import forget_user
+
+        return forget_user
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -46,7 +46,7 @@ from handlers.assess.steps import (
 )
 from handlers.assess.texts import t
 from handlers.assess.views import confirm_html, show_value, start_html
-from infra.callbacks import callback_chat_id
+from infra.callbacks import callback_chat_id, refuse_unless_owner
 from infra.clock import Clock
 from infra.db import Database
 from infra.users import User
@@ -79,10 +79,8 @@ async def on_assess(message: Message, state: FSMContext, user: User, lang: str, 
 @router.callback_query(EditionCb.filter())
 async def on_edition(query: CallbackQuery, callback_data: EditionCb, state: FSMContext,
                      user: User, lang: str, db: Database, clock: Clock) -> None:
-    if callback_data.owner != user.id:
-        # Someone else's /assess menu: answered, and their message stays as it is.
-        await refuse(query, lang, "assess.refuse.menu")
-        return
+    if await refuse_unless_owner(query, callback_data.owner, lang):
+        return  # someone else's /assess menu: answered, and their message stays as it is
     edition = edition_by_id(callback_data.edition)
     if edition is None:
         await stale(query, lang)
@@ -107,7 +105,8 @@ async def on_draft(query: CallbackQuery, callback_data: DraftCb, state: FSMConte
             repo.discard(session, assessment_id=int(record.id or 0), now=now(clock))
         data = await state.get_data()
         await state.clear()
-        await state.update_data(province=data.get("province"))
+        if data.get("province"):  # a cleared context holds nothing else (nothing to persist)
+            await state.update_data(province=data["province"])
         await query.answer()
         note = (edition_for_province(data["province"], lang=lang)[1]
                 if data.get("province") else None)

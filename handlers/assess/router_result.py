@@ -26,7 +26,7 @@ from handlers.assess.report.view_model import AssessmentView, build_view
 from handlers.assess.steps import answers, draft_at, now, owned, refuse, send, show, stale
 from handlers.assess.texts import t
 from handlers.assess.views import compare_html, history_html, result_html, when_text
-from infra.callbacks import callback_chat_id
+from infra.callbacks import callback_chat_id, refuse_unless_owner
 from infra.clock import Clock, local_time
 from infra.db import Database
 from infra.rendering import split_html
@@ -117,8 +117,7 @@ async def on_finish(query: CallbackQuery, callback_data: FinishCb, state: FSMCon
 @router.callback_query(HistoryCb.filter())
 async def on_history(query: CallbackQuery, callback_data: HistoryCb, user: User, lang: str,
                      db: Database, settings: Settings) -> None:
-    if callback_data.owner != user.id:
-        await refuse(query, lang, "assess.refuse.menu")
+    if await refuse_unless_owner(query, callback_data.owner, lang):
         return
     with db.session() as session:
         records = repo.list_done(session, user_id=user.id, limit=HISTORY_LIMIT)

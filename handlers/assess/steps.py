@@ -109,8 +109,9 @@ async def enter(state: FSMContext, record: AssessmentRecord) -> None:
     await state.update_data(aid=int(record.id or 0), pending=None)
 
 
-async def refuse(query: CallbackQuery, lang: str, key: str = "assess.refuse") -> None:
-    await query.answer(t(key, lang), show_alert=True)
+async def refuse(query: CallbackQuery, lang: str) -> None:
+    """A button naming an assessment that is not the presser's (or none at all)."""
+    await query.answer(t("assess.refuse", lang), show_alert=True)
 
 
 async def stale(query: CallbackQuery, lang: str) -> None:

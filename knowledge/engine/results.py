@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from knowledge.numbers import cn_to_int
+
 if TYPE_CHECKING:
     from knowledge.engine.plausibility import PlausibilityWarning
 
@@ -97,8 +99,6 @@ class DimensionResult:
     @property
     def index(self) -> int:
         """1 … 8: the dimension's position (its number 一 … 八 read as an integer)."""
-        from knowledge.numbers import cn_to_int
-
         return cn_to_int(self.number) or 0
 
     @property

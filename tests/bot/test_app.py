@@ -29,7 +29,9 @@ async def test_workflow_data_and_router_order(fake_harness: BotHarness) -> None:
     assert dp["db"] is fake_harness.services.db  # type: ignore[union-attr]
     [root] = dp.sub_routers
     # The catch-all question router must come last.
-    assert [r.name for r in root.sub_routers] == ["account", "assess", "reminders", "admin", "ask"]
+    assert [r.name for r in root.sub_routers] == [
+        "account", "assess", "reminders", "admin", "ask", "fallback"
+    ]
 
 
 async def test_dispatcher_can_be_rebuilt_in_one_process(
@@ -40,8 +42,9 @@ async def test_dispatcher_can_be_rebuilt_in_one_process(
     )
     first = build_dispatcher(services)
     second = build_dispatcher(services)
-    assert len(second.sub_routers[0].sub_routers) == 5
-    assert first.sub_routers[0].sub_routers == []  # the features moved to the new root
+    assert len(second.sub_routers[0].sub_routers) == 6  # five features and the fallback
+    # The features moved to the new root; each root has its own fallback router.
+    assert [r.name for r in first.sub_routers[0].sub_routers] == ["fallback"]
 
 
 async def test_command_menu_is_published_in_both_languages(fake_harness: BotHarness) -> None:

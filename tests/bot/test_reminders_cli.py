@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.cli import main
-from bot.repos import reminders as repo
+from handlers.reminders import repo
 from infra.db import Database
 from infra.settings import Settings
 from tests.support.bot_api import BotAPIStandIn

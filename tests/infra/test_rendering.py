@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from handlers.ask.router import citation_line  # the ask slice's citation line, same HTML rules
+from handlers.ask.views import citation_line  # the ask slice's citation line, same HTML rules
 from infra.rendering import (
     MESSAGE_LIMIT,
     bold,

@@ -8,7 +8,7 @@ import itertools
 from infra.retry import RetryPolicy
 from infra.sender import Sender, WindowLimiter
 from infra.settings import Settings
-from tests.bot.test_reminders_fakes import (
+from tests.support.fake_telegram import (
     FakeTelegram,
     blocked,
     make_bot,

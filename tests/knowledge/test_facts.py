@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -137,3 +138,64 @@ def test_missing_articles_point_to_facts(kb: KnowledgeBase) -> None:
         for fact in (kb.missing(MEASURES_DOC_ID, ref) or pytest.fail(ref)).see_also
     }
     assert pointed == {"policy-support", "who-applies", "provincial-step", "revocation"}
+
+
+# -- typed records (knowledge.facts) -------------------------------------------------------
+
+
+def test_rounds_are_typed_records_with_unknown_fields_explicit(kb: KnowledgeBase) -> None:
+    for ref, (quota, separate, deadline, notice) in ROUNDS.items():
+        year = int(ref.removeprefix("round-"))
+        cited = kb.facts.round(year)
+        assert cited is not None and cited.ref == ref and cited.doc == "facts-rounds"
+        record = cited.record
+        assert (record.quota_province, record.quota_separate) == (quota, separate)
+        shown = f"{record.deadline.year}年{record.deadline.month}月{record.deadline.day}日" if (
+            record.deadline
+        ) else None
+        assert shown == deadline
+        assert record.notice == notice
+    assert kb.facts.round(2026) is None  # a round that is not recorded is absent, not guessed
+
+
+def test_batches_and_validity_windows(kb: KnowledgeBase) -> None:
+    from datetime import date
+
+    batch = kb.facts.batch(2022)
+    assert batch is not None
+    assert (batch.record.count, batch.record.list_published) == (100, date(2023, 1, 11))
+    assert kb.facts.validity_of(2022) == (date(2023, 1, 1), date(2025, 12, 31))
+    # Other batch years follow the rule of 第十五条 (three years from Y+1).
+    assert kb.facts.validity_of(2024) == (date(2025, 1, 1), date(2027, 12, 31))
+    report = kb.facts.annual_report()
+    assert report is not None and (report.record.month, report.record.day) == (4, 30)
+
+
+def test_provincial_records(kb: KnowledgeBase) -> None:
+    yunnan = kb.facts.provincial_edition("云南省")
+    assert yunnan is not None and yunnan.record.edition == "yunnan-2023"
+    guangdong = kb.facts.provincial_edition("广东省")
+    assert guangdong is not None and guangdong.record.edition == "national-2022"
+    assert kb.facts.provincial_edition("浙江省") is None
+    deadline = kb.facts.provincial_deadline("云南省", 2023)
+    assert deadline is not None and str(deadline.record.deadline) == "2023-07-07"
+    assert kb.facts.provincial_deadline("云南省", 2024) is None
+
+
+def test_a_broken_record_names_file_and_field(tmp_path: Path) -> None:
+    import shutil
+
+    from knowledge.errors import KnowledgeDataError
+    from knowledge.kb import DEFAULT_DATA_DIR
+
+    data = tmp_path / "data"
+    shutil.copytree(DEFAULT_DATA_DIR, data)
+    path = data / "facts" / "rounds.yaml"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("quota_province: 6", "quota_province: six"),
+        encoding="utf-8",
+    )
+    with pytest.raises(KnowledgeDataError) as caught:
+        load_knowledge_base(data)
+    assert "rounds.yaml" in str(caught.value)
+    assert "records[0].quota_province" in str(caught.value)

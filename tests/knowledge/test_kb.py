@@ -426,3 +426,13 @@ def test_other_modules_files_are_not_parsed(data_dir: Path) -> None:
     (data_dir / "faq.yaml").write_text("entries: {not: [the, kb, schema]}\n", encoding="utf-8")
     (data_dir / "lexicon.yaml").write_text("- not\n- a document\n", encoding="utf-8")
     assert load_knowledge_base(data_dir).documents[0].id == MEASURES_DOC_ID
+
+
+def test_full_text_of_an_article_with_items_holds_every_item() -> None:
+    kb = default_knowledge_base()
+    text = kb.full_text(MEASURES_DOC_ID, "第六条")
+    assert text.startswith(kb.article(MEASURES_DOC_ID, "第六条").text)
+    for item in kb.items_of(MEASURES_DOC_ID, "第六条"):
+        assert item.text in text and f"{item.item}" in text
+    assert "加快集群绿色低碳转型" in text  # (四)'s restored heading is shown with its body
+    assert kb.full_text(MEASURES_DOC_ID, "第十五条") == kb.article(MEASURES_DOC_ID, "第十五条").text

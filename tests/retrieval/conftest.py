@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from langchain_core.embeddings import Embeddings
 
-from infra.settings import Settings
+from retrieval.config import RetrievalConfig
 from retrieval.service import Answerer, build_answerer
 
 
@@ -72,13 +72,13 @@ class HashingEmbeddings(Embeddings):
 def fake_answerer(tmp_path_factory: pytest.TempPathFactory) -> Answerer:
     """The real pipeline (knowledge base, FAQ, BM25, Chroma) with the fake embedding."""
     data_dir = tmp_path_factory.mktemp("fake-index")
-    settings = Settings(smebot_data_dir=data_dir, chroma_host=None)
-    return build_answerer(settings, embeddings=HashingEmbeddings())
+    # "blocking": the fake model is instant, and dense tests need its scores every time.
+    config = RetrievalConfig.for_data_dir(data_dir, dense_mode="blocking")
+    return build_answerer(config, embeddings=HashingEmbeddings())
 
 
 @pytest.fixture(scope="session")
 def real_answerer(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Answerer]:
     """The packaged all-MiniLM-L6-v2 model: loaded once per test session."""
     data_dir: Path = tmp_path_factory.mktemp("real-index")
-    settings = Settings(smebot_data_dir=data_dir, chroma_host=None)
-    yield build_answerer(settings)
+    yield build_answerer(RetrievalConfig.for_data_dir(data_dir, dense_mode="blocking"))

@@ -21,7 +21,12 @@ def test_ask_json_is_one_contract_object(capsys: pytest.CaptureFixture[str]) -> 
     assert main(["ask", "集群的有效期是多长时间？", "--json"]) == 0
     out = capsys.readouterr().out
     payload = json.loads(out)  # the whole of stdout is one JSON document
-    assert list(payload) == ["question", "in_scope", "answer", "citations", "score"]
+    # The contract's keys in order, then what the bot understood (CONTRACTS.md "frame").
+    assert list(payload) == ["question", "in_scope", "answer", "citations", "score", "frame"]
+    frame = payload["frame"]
+    assert {"intents", "edition", "edition_known", "year", "indicators", "covered"} <= set(frame)
+    assert frame["intents"] == ["validity"] and frame["edition"] == "national-2022"
+    assert frame["edition_known"] is True and frame["covered"] is True
     assert payload["in_scope"] is True
     assert "三年" in payload["answer"]
     assert payload["citations"][0]["doc"] == "measures-2022"
@@ -84,13 +89,38 @@ def test_eval_prints_metrics(tmp_path: Path, capsys: pytest.CaptureFixture[str])
         "  - q: 第七条讲什么\n    expect: [missing/第七条]\n",
         encoding="utf-8",
     )
-    assert main(["eval", "--file", str(questions), "--json"]) == 0
+    assert main(["eval", "--old", "--file", str(questions), "--json"]) == 0
     summary = json.loads(capsys.readouterr().out)
     assert summary["hit@1"] == 1.0 and summary["refusal_recall"] == 1.0
     assert summary["questions"] == 3
-    assert main(["eval", "--file", str(questions)]) == 0
+    assert main(["eval", "--old", "--file", str(questions)]) == 0
     out = capsys.readouterr().out
     assert "hit@1" in out and "MRR" in out and "refusal precision" in out
+
+
+def test_eval_reports_per_category_on_both_halves(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    questions = tmp_path / "eval.yaml"
+    questions.write_text(
+        "version: 2\nquestions:\n"
+        "  - {q: 集群的有效期是多长时间？, cat: in_scope, kind: plain,"
+        " cite: [[measures-2022/第十五条]], must: [三年]}\n"
+        "  - {q: 年报什么时候交, cat: in_scope, kind: plain,"
+        " cite: [[measures-2022/第十六条]], must: [4月30日]}\n"
+        "  - {q: 今天天气怎么样, cat: off_topic, kind: daily}\n"
+        "  - {q: 2026年推荐名额是多少, cat: neighbouring, kind: year, must_not: [8个]}\n",
+        encoding="utf-8",
+    )
+    assert main(["eval", "--file", str(questions), "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)["rows"]
+    # Within a category the 1st question is tuning, the 2nd test.
+    assert rows["tuning/in_scope"] == {"n": 1, "right": 1, "complete": 1, "wrongly_declined": 0}
+    assert rows["test/in_scope"] == {"n": 1, "right": 1, "complete": 1, "wrongly_declined": 0}
+    assert rows["tuning/off_topic"] == {"n": 1, "handled": 1}
+    assert rows["tuning/neighbouring"] == {"n": 1, "handled": 1}
+    assert main(["eval", "--file", str(questions)]) == 0
+    assert "wrongly-declined" in capsys.readouterr().out
 
 
 def test_eval_rejects_a_bad_question_file(

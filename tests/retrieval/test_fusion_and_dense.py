@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from retrieval import fusion
+from retrieval import fusion  # noqa: F401
 from retrieval.chunks import Chunk, Target
+from retrieval.config import FusionConfig
 from retrieval.dense import MANIFEST_NAME, DenseIndex, LazyEmbeddings
 from retrieval.fusion import Hit, dense_scale, dense_weight, fuse, in_scope
 from tests.retrieval.conftest import KeywordEmbeddings
@@ -22,22 +23,25 @@ CHUNKS = [
 ]
 
 
+CFG = FusionConfig()
+
+
 def test_dense_weight_follows_the_script() -> None:
     assert dense_weight(0.0) == 0.0  # Chinese: the English-only model has no say
-    assert dense_weight(1.0) == pytest.approx(fusion.DENSE_MAX_WEIGHT)
-    assert dense_weight(0.5) == pytest.approx(fusion.DENSE_MAX_WEIGHT / 2)
+    assert dense_weight(1.0) == pytest.approx(CFG.dense_max_weight)
+    assert dense_weight(0.5) == pytest.approx(CFG.dense_max_weight / 2)
 
 
 def test_dense_scale_floors_unrelated_similarity() -> None:
-    assert dense_scale(fusion.DENSE_FLOOR) == 0.0
+    assert dense_scale(CFG.dense_floor) == 0.0
     assert dense_scale(-0.3) == 0.0
     assert dense_scale(1.0) == 1.0
-    assert dense_scale((1 + fusion.DENSE_FLOOR) / 2) == pytest.approx(0.5)
+    assert dense_scale((1 + CFG.dense_floor) / 2) == pytest.approx(0.5)
 
 
 def test_fusion_is_a_weighted_sum_per_unit() -> None:
     lexical = {"a:1": 0.2, "q:a": 0.6, "b:1": 0.5}
-    dense = {"a:1": 1.0, "b:1": fusion.DENSE_FLOOR}
+    dense = {"a:1": 1.0, "b:1": CFG.dense_floor}
     hits = fuse(CHUNKS, lexical, dense, 0.5)
     assert [h.key for h in hits] == ["doc/a", "doc/b"]
     # Unit a: best chunk a:1 = 0.5*0.2 + 0.5*1.0 = 0.6 beats q:a = 0.5*0.6 + 0 = 0.3.
@@ -61,7 +65,7 @@ def test_priors_and_explicit_references() -> None:
     assert [h.key for h in hits] == ["doc/b", "doc/a"]
     named = fuse(CHUNKS, {"b:1": 0.5}, {}, 0.0, explicit=["doc/a"])
     assert named[0].key == "doc/a"
-    assert named[0].score == pytest.approx(fusion.EXPLICIT_REF_SCORE)
+    assert named[0].score == pytest.approx(CFG.explicit_ref_score)
 
 
 def test_ties_keep_corpus_order() -> None:
@@ -74,8 +78,8 @@ def test_refusal_gate() -> None:
         return Hit("a:1", score, "doc", "a", None, score, 0.0)
 
     assert not in_scope([])
-    assert not in_scope([hit(fusion.REFUSAL_THRESHOLD - 0.01)])
-    assert in_scope([hit(fusion.REFUSAL_THRESHOLD)])
+    assert not in_scope([hit(CFG.refusal_threshold - 0.01)])
+    assert in_scope([hit(CFG.refusal_threshold)])
 
 
 def _index(tmp_path: Path, embeddings: KeywordEmbeddings, content_hash: str) -> DenseIndex:

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from infra.settings import Settings
 from knowledge.errors import KnowledgeDataError
 from retrieval.answer import Answer
 from retrieval.compose import detect_intents, english_fact, key_fact
+from retrieval.config import RetrievalConfig
 from retrieval.service import Answerer, build_answerer
 from tests.retrieval.conftest import KeywordEmbeddings
 
@@ -113,7 +113,7 @@ def test_bad_input_never_raises(fake_answerer: Answerer, question: str) -> None:
     assert answer.answer.strip()
     assert answer.lang in ("zh", "en")
     payload = json.loads(json.dumps(answer.to_json(), ensure_ascii=False))
-    assert set(payload) == {"question", "in_scope", "answer", "citations", "score"}
+    assert set(payload) == {"question", "in_scope", "answer", "citations", "score", "frame"}
     if not answer.in_scope:
         assert payload["citations"] == []
 
@@ -126,7 +126,8 @@ def test_empty_question_asks_for_one(fake_answerer: Answerer) -> None:
 
 def test_to_json_matches_the_contract(fake_answerer: Answerer) -> None:
     payload = fake_answerer.ask("集群的有效期是多长时间？").to_json()
-    assert list(payload) == ["question", "in_scope", "answer", "citations", "score"]
+    assert list(payload) == ["question", "in_scope", "answer", "citations", "score", "frame"]
+    assert payload["frame"]["covered"] is True and payload["frame"]["year"] is None
     assert payload["citations"][0] == {
         "doc": "measures-2022",
         "ref": "第十五条",
@@ -177,9 +178,11 @@ def test_faq_with_a_wrong_citation_names_file_and_field(tmp_path: Path) -> None:
         "    questions: [问一, 问二]\n",
         encoding="utf-8",
     )
-    settings = Settings(smebot_data_dir=tmp_path / "data")
+    settings = RetrievalConfig.for_data_dir(tmp_path / "data", dense_mode="blocking")
     with pytest.raises(KnowledgeDataError) as caught:
-        build_answerer(settings, embeddings=KeywordEmbeddings(), faq_path=faq)
+        build_answerer(
+            settings.model_copy(update={"faq_path": faq}), embeddings=KeywordEmbeddings()
+        )
     assert caught.value.path == faq
     assert caught.value.field == "entries.0.cite"
 
@@ -187,7 +190,7 @@ def test_faq_with_a_wrong_citation_names_file_and_field(tmp_path: Path) -> None:
 def test_knowledge_change_rebuilds_the_index(tmp_path: Path) -> None:
     from knowledge.kb import default_knowledge_base
 
-    settings = Settings(smebot_data_dir=tmp_path / "data")
+    settings = RetrievalConfig.for_data_dir(tmp_path / "data", dense_mode="blocking")
     kb = default_knowledge_base()
     first = build_answerer(settings, kb=kb, embeddings=KeywordEmbeddings())
     assert first.dense is not None and first.dense.rebuilt
@@ -214,7 +217,7 @@ def test_knowledge_change_rebuilds_the_index(tmp_path: Path) -> None:
 def test_warm_up_loads_the_model_in_the_background(tmp_path: Path) -> None:
     from retrieval.dense import LazyEmbeddings
 
-    settings = Settings(smebot_data_dir=tmp_path / "data")
+    settings = RetrievalConfig.for_data_dir(tmp_path / "data", dense_mode="blocking")
     answerer = build_answerer(settings, embeddings=KeywordEmbeddings())
     assert answerer.warm_up() is None  # not lazy: nothing to load
     assert answerer.dense is not None

@@ -523,6 +523,22 @@ class BotAPIStandIn:
         }
         return self._enqueue("callback_query", payload)
 
+    def press_data(self, user_id: int, message: SentMessage, data: str) -> dict[str, Any]:
+        """Queue a callback query with `data` the bot may never have issued, on `message`: what
+        a modified client (or a button from an older release) sends. Hostile-input tests only."""
+        current = self.message(message.chat_id, message.message_id) or message
+        profile = self.user(user_id)
+        query_id = f"q{next(self._query_ids)}"
+        self._issued_queries.add(query_id)
+        payload = {
+            "id": query_id,
+            "from": dict(profile),
+            "chat_instance": str(current.chat_id),
+            "message": self._message_json(current),
+            "data": data,
+        }
+        return self._enqueue("callback_query", payload)
+
     @property
     def pending_updates(self) -> int:
         """Updates queued but not yet confirmed by the bot's next getUpdates."""

@@ -79,6 +79,12 @@ class FakeKnowledgeBase:
                 return article
         return None
 
+    def full_text(self, doc_id: str, ref: str, item: str | None = None) -> str:
+        article = self.article(doc_id, ref, item)
+        if article is None:
+            raise KeyError(ref)  # as the real one: a LookupError the handler turns into text
+        return article.text
+
 
 class FakeAnswerer:
     """Keyword rules -> fixed answers. `calls` records (question, lang)."""

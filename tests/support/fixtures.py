@@ -340,7 +340,12 @@ def real_answerer(answerer_data_dir: Path) -> Any:
         smebot_data_dir=answerer_data_dir,
         database_url=f"sqlite:///{answerer_data_dir / 'unused.sqlite3'}",
     )
-    return build_answerer(settings)
+    # "off": handler tests need the same answer every time; the model is tested in retrieval.
+    answerer = build_answerer(settings.retrieval.model_copy(update={"dense_mode": "off"}))
+    # Build the index here, once: a subprocess pointed at this data dir (`smebot run`) reuses
+    # it instead of embedding every chunk at its own start-up.
+    answerer.dense.ensure()
+    return answerer
 
 
 HarnessFactory = Callable[..., Awaitable[BotHarness]]

@@ -17,6 +17,9 @@ depends_on: str | tuple[str, ...] | None = None
 
 
 def upgrade() -> None:
+    # A database made by `create_all` of a build that already had the table keeps it.
+    if sa.inspect(op.get_bind()).has_table("fsm_state"):
+        return
     op.create_table(
         "fsm_state",
         sa.Column("key", sa.String(length=255), nullable=False),

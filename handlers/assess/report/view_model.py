@@ -277,9 +277,17 @@ def build_view(
         uncertain = _unanswered(dimension.checks, "uncertain")
         all_unanswered.extend(f"{heading}：{label}" for label in unanswered)
         all_uncertain.extend(f"{heading}：{label}" for label in uncertain)
+        pairs_advised: set[frozenset[str]] = set()
         for check in dimension.checks:
             if check.status in ("fail", "warn") and check.gap:
                 gaps.append(check.gap)
+            partner = edition.indicator(check.id).either_or
+            if check.advice is not None and partner is not None and check.value is not None:
+                # Either/or: one piece of advice offers both routes; the partner's repeats it.
+                pair = frozenset({check.id, partner})
+                if pair in pairs_advised:
+                    continue
+                pairs_advised.add(pair)
             if check.advice is not None:
                 lever = (f"{check.advice.lever}“{check.advice.lever_heading}”"
                          if check.advice.lever else None)

@@ -142,7 +142,7 @@ async def test_restart_in_the_middle_continues_the_draft(make_harness: HarnessFa
     screen = await _answer_current(h, screen)
     assert "第 3/10 步" in screen.text
 
-    await h.restart()  # a new dispatcher (FSM memory gone), the same database
+    await h.restart()  # a new dispatcher and bot, the same database
 
     offer = await h.reply(USER, "/assess", "未完成的自评")
     assert "已答 2 项" in offer.text

@@ -142,14 +142,14 @@ async def test_edition_buttons_belong_to_their_owner_and_guangdong_is_offered(
     sent = await h.press(OTHER, menu, "全国（2022年版）")
     await h.settle()
     answered = h.api.callback_answers[sent.update["callback_query"]["id"]]
-    assert answered.get("show_alert") is True and "其他用户" in answered.get("text", "")
+    assert answered.get("show_alert") is True and "属于其他用户" in answered.get("text", "")
     assert h.api.message(USER, menu.message_id).text == menu.text  # unchanged
     with h.db.session() as session:
         assert repo.get_draft(session, user_id=OTHER) is None
         assert repo.get_draft(session, user_id=USER) is None
     history = await h.press(OTHER, menu, "历史记录")
     await h.settle()
-    assert "其他用户" in h.api.callback_answers[history.update["callback_query"]["id"]].get(
+    assert "属于其他用户" in h.api.callback_answers[history.update["callback_query"]["id"]].get(
         "text", "")
     # The owner's own press works: 广东 is assessed by the national figures.
     screen = await h.click(USER, menu, "广东（沿用国家标准）", "第 2/10 步")
@@ -167,3 +167,36 @@ async def test_another_province_is_told_the_national_edition_applies(
     assert "适用国家标准" in menu.text and "如江苏省另行发布省级标准，以其为准" in menu.text
     menu = await h.reply(USER, "/assess 广东", "选择认定标准")
     assert "广东省省级集群沿用国家标准" in menu.text
+
+
+async def test_a_button_from_the_old_callback_format_is_answered(
+    make_harness: HarnessFactory,
+) -> None:
+    h = await make_harness(smebot_now=NOW)
+    menu = await h.reply(USER, "/assess", "选择认定标准")
+    old = h.api.message(USER, menu.message_id)
+    assert old is not None and old.reply_markup is not None
+    old.reply_markup["inline_keyboard"][0][0]["callback_data"] = "as:ed:0:national-2022"
+    sent = await h.press(USER, old, "全国（2022年版）")
+    await h.settle()
+    # No handler of the slice takes it: the composition root's fallback answers it.
+    answered = h.api.callback_answers[sent.update["callback_query"]["id"]]
+    assert "已失效" in answered.get("text", "")
+    with h.db.session() as session:
+        assert repo.get_draft(session, user_id=USER) is None
+
+
+async def test_an_assessment_in_progress_survives_a_restart(make_harness: HarnessFactory) -> None:
+    """The FSM state lives in the database: right after a restart a typed figure is still an
+    answer (not a question), and a figure waiting for confirmation can still be confirmed."""
+    h = await make_harness(smebot_now=NOW)
+    await _to_outputs(h)
+    ask = await h.reply(USER, "4500000000, 4800000000, 5200000000", "您是指")
+
+    await h.restart()  # a new dispatcher and bot, the same database
+
+    share = await h.click(USER, ask, "是，按 45, 48, 52 亿元", "中小企业产值占")
+    assert _answers(h)["output_value_yi"] == [45, 48, 52]
+    await h.restart()
+    after = await h.reply(USER, "75", "主导产业产值占")
+    assert after.message_id != share.message_id and _answers(h)["sme_output_share_pct"] == 75

@@ -1,1 +1,0 @@
-"""CRUD helpers, one module per feature; functions with keyword-only arguments."""

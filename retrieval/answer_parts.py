@@ -1,0 +1,57 @@
+"""What every answerer shares: the answered `Part`, dates in both languages, and citations of
+criteria editions and typed facts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from knowledge.criteria import CriteriaEdition
+from knowledge.facts import Cited
+from knowledge.kb import KnowledgeBase
+from retrieval.answer import Citation
+from retrieval.frame import Framer
+
+
+@dataclass
+class Part:
+    """One answered part of a question."""
+
+    lines: list[str]
+    citations: list[Citation] = field(default_factory=list)
+    lead: str | None = None  # the short answer ("答：…" / "Short answer: …")
+
+    def text(self, lang: str) -> str:
+        head = []
+        if self.lead:
+            head.append(("Short answer: " if lang == "en" else "答：") + self.lead)
+        return "\n".join([*head, *self.lines])
+
+
+def _zh_date(value: date) -> str:
+    return f"{value.year}年{value.month}月{value.day}日"
+
+
+def _en_date(value: date) -> str:
+    return value.strftime("%B %-d, %Y")
+
+
+class AnswererBase:
+    def __init__(self, kb: KnowledgeBase, framer: Framer) -> None:
+        self.kb = kb
+        self.framer = framer
+        self.facts = kb.facts
+
+    # -- citations ---------------------------------------------------------------------------
+
+    def _criteria_citation(self, edition: CriteriaEdition, ref: str, quote: str) -> Citation:
+        return Citation(
+            doc=f"criteria-{edition.id}", ref=ref, quote=quote, label=edition.label(ref)
+        )
+
+    def _fact_citation(self, cited: Cited, quote: str | None = None) -> Citation:
+        located = self.kb.find(f"{cited.doc} {cited.ref}")
+        assert located is not None, cited
+        heading = located.heading or ""
+        label = located.label if heading in located.label else f"{located.label}·{heading}"
+        return Citation(doc=cited.doc, ref=cited.ref, quote=quote or located.text, label=label)

@@ -1,0 +1,220 @@
+"""From a frame to an answer: typed answerers first, retrieval as the fallback, every part of a
+multi-part question answered, yes/no questions led by a yes or a no.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from knowledge.kb import KnowledgeBase
+from retrieval.answer import Citation
+from retrieval.answerers import Answerers, Part
+from retrieval.chunks import Unit
+from retrieval.frame import Frame, Framer
+
+# What marks a question about the yearly recommendation rounds (not the annual report).
+_ROUND_WORDS = re.compile(r"推荐|名额|推几个|报几个|quota|recommend", re.IGNORECASE)
+_SPLIT = re.compile(r"[？?；;！!]|以及|另外|还有就是|同时想问")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_LIST_OF_CRITERIA = re.compile(r"认定标准|标准|criteria")
+_LIST_OF_CULTIVATION = re.compile(r"培育|第六条|article 6|cultivation")
+
+# Yes/no leads from what the knowledge states about a matter (not from phrasings): the gate's
+# disqualifying conditions, the three-year term, the county-level applicant, one county.
+_INCIDENT = re.compile(
+    r"事故|偷税|漏税|偷漏税|违法|失信|处罚|罚款|安全事件|数据安全|网络安全|incident|tax evasion"
+)
+_PERMANENT = re.compile(r"终身|永久|一直有效|永远|自动续|自动延|permanent|forever|automatic")
+_COMPANY_ITSELF = re.compile(
+    r"企业自己|企业可以|企业能|公司自己|龙头企业|企业直接|a company|an enterprise"
+)
+_CROSS_COUNTY = re.compile(
+    r"跨[了越]?(?:两个|多个|几个)?(?:县|区县|县区|地市|市)|(?:两|多|几)个县|two counties"
+)
+# A part that only continues the one before it ("如果跨了两个乡镇呢") is not a question of its own.
+_CONTINUATION = re.compile(r"^(?:如果|那|那么|要是|假如|若)")
+
+
+@dataclass
+class Composed:
+    text: str
+    citations: list[Citation]
+    score: float
+
+
+def split_parts(text: str) -> list[str]:
+    """The parts of a multi-part question; a fragment too short to stand alone ("云南呢")
+    stays with the part before it."""
+    pieces = [p.strip(" ，,。") for p in _SPLIT.split(text)]
+    parts: list[str] = []
+    for piece in pieces:
+        if not piece:
+            continue
+        substantial = len(_CJK.findall(piece)) >= 5 or len(piece.split()) >= 4
+        if parts and (not substantial or _CONTINUATION.match(piece)):
+            parts[-1] = f"{parts[-1]}，{piece}"
+        else:
+            parts.append(piece)
+    return parts
+
+
+class Responder:
+    def __init__(self, kb: KnowledgeBase, framer: Framer, units: dict[str, Unit]) -> None:
+        self.kb = kb
+        self.framer = framer
+        self.answerers = Answerers(kb, framer)
+        self.units = units
+
+    # -- typed answers ----------------------------------------------------------------------
+
+    def typed(self, frame: Frame, lang: str) -> Part | None:
+        """The answer computed from the frame, or None (retrieval then answers)."""
+        a = self.answerers
+        if frame.indicators:
+            return a.eligibility(frame, lang)
+        if frame.has("list"):
+            listed = self.list_answer(frame, lang)
+            if listed is not None:
+                return listed
+        if frame.province_deadline_asked() and frame.province:
+            cited = self.kb.facts.provincial_deadline(
+                frame.province, frame.years[0] if frame.years else None
+            )
+            if cited is not None:
+                r = cited.record
+                lead = (
+                    f"{r.province}'s {r.year} {r.level} closed on {r.deadline}."
+                    if lang == "en"
+                    else f"{r.province}{r.year}年度{r.level}于{r.deadline.year}年"
+                    f"{r.deadline.month}月{r.deadline.day}日截止。"
+                )
+                return Part([], [a._fact_citation(cited)], lead)
+        if frame.internal_deadline_asked():
+            internal = a.internal_deadlines(frame, lang)
+            if internal is not None:
+                return internal
+        if frame.years or frame.batch_year is not None:
+            part = a.rounds(frame, lang)
+            if part is not None:
+                return part
+        elif (
+            _ROUND_WORDS.search(frame.question)
+            and frame.has("quota", "deadline", "count")
+            and "县" not in frame.question  # a county's date is its province's, not MIIT's
+        ):
+            return a.all_rounds(frame, lang)
+        if frame.has("threshold", "comparison", "eligibility_check"):
+            return a.thresholds(frame, lang)
+        return None
+
+    def list_answer(self, frame: Frame, lang: str) -> Part | None:
+        low = frame.question.lower()
+        if _LIST_OF_CULTIVATION.search(low):
+            return self.article_items("第六条", lang)
+        if _LIST_OF_CRITERIA.search(low):
+            edition = self.framer.editions.get(frame.edition) or self.framer.editions.get(
+                self.framer.national
+            )
+            if edition is None:
+                return None
+            names = [edition.gate.name_en if lang == "en" else edition.gate.name] + [
+                f"{d.number}、{d.name_en if lang == 'en' else d.name}" for d in edition.dimensions
+            ]
+            doc = f"criteria-{edition.id}"
+            citations = [
+                Citation(doc, "gate", edition.gate.text, edition.label("gate")),
+                Citation(doc, "一", edition.dimensions[0].text, edition.label("一")),
+            ]
+            head = (
+                f"{edition.name(lang)}: the gate and eight dimensions:"
+                if lang == "en"
+                else f"{edition.short_name}认定标准包括基本条件和八个方面："
+            )
+            return Part(names, citations, head)
+        return None
+
+    def article_items(self, ref: str, lang: str) -> Part | None:
+        measures = self.kb.measures
+        try:
+            lead_article = self.kb.article(measures.id, ref)
+        except KeyError:
+            return None
+        items = self.kb.items_of(measures.id, ref)
+        if not items:
+            return None
+        lines = [f"{item.item}{item.heading}" for item in items]
+        quote = lead_article.text + "".join(f"{i.item}{i.heading}；" for i in items)
+        citation = Citation(measures.id, ref, quote.rstrip("；") + "。", lead_article.label)
+        lead = (
+            f"{lead_article.label} lists {len(items)} areas:"
+            if lang == "en"
+            else f"{lead_article.label}列出{len(items)}个方面："
+        )
+        return Part(lines, [citation], lead)
+
+    # -- yes / no ---------------------------------------------------------------------------
+
+    def yesno_lead(self, frame: Frame, unit: Unit, lang: str) -> str | None:
+        """A yes or a no from what the cited unit states, when the matter is one the knowledge
+        settles; None when it cannot be told honestly."""
+        q = frame.question.lower()
+        key = unit.target.key
+        no = "No." if lang == "en" else "不能。"
+        if ("gate" in key or "revocation" in key) and _INCIDENT.search(q):
+            verdict = "会影响" if "影响" in q else "不能"
+            return (
+                ("Yes, it does." if "affect" in q else no)
+                if lang == "en"
+                else f"{verdict}。按基本条件，近三年集群内企业有较大及以上事故或偷漏税、违法违规、"
+                "严重失信等重大问题的，不具备认定资格。"
+            )
+        if _CROSS_COUNTY.search(q) and ("gate" in key or "第二条" in key):
+            return no if lang == "en" else "不能。集群须定位在一个县级行政区划范围内。"
+        if _PERMANENT.search(q) and ("第十五条" in key or "batches" in key or "renewal" in key):
+            return (
+                "No."
+                if lang == "en"
+                else "不是（不会）。有效期为三年，期满须经复核，通过后延长三年。"
+            )
+        if _COMPANY_ITSELF.search(q) and "who-applies" in key:
+            return (
+                "No."
+                if lang == "en"
+                else "不能。申报主体是集群所在地的县级中小企业主管部门，不是某一家企业。"
+            )
+        words = [w for w in re.findall(r"[\u4e00-\u9fff]{2,}", q) if len(w) >= 2]
+        if words and all(w in unit.text for w in words[:1]) and "必须" in q:
+            return "Yes." if lang == "en" else "是。"
+        return None
+
+
+def merge(parts: Sequence[tuple[str, list[Citation]]]) -> tuple[str, list[Citation]]:
+    """Several answered parts as one numbered answer with every citation once."""
+    if len(parts) == 1:
+        return parts[0]
+    citations: list[Citation] = []
+    seen: set[tuple[str, str, str | None]] = set()
+    lines: list[str] = []
+    for number, (text, cited) in enumerate(parts, start=1):
+        lines.append(f"{number}. {text}")
+        for citation in cited:
+            key = (citation.doc, citation.ref, citation.item)
+            if key not in seen:
+                seen.add(key)
+                citations.append(citation)
+    return "\n".join(lines), citations
+
+
+def with_sources(part: Part, lang: str, label: Callable[[Citation], str]) -> str:
+    """A typed part's text with the sources it rests on."""
+    text = part.text(lang)
+    if part.citations:
+        sources = (
+            "; ".join(label(c) for c in part.citations)
+            if lang == "en"
+            else "；".join(label(c) for c in part.citations)
+        )
+        text += f"\nSources: {sources}" if lang == "en" else f"\n依据：{sources}"
+    return text

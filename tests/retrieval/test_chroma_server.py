@@ -59,12 +59,13 @@ def test_the_answerer_builds_and_shares_its_index_on_a_chroma_server(
 
     settings = Settings(smebot_data_dir=tmp_path / "replica-a", chroma_host="127.0.0.1",
                         chroma_port=chroma_server)
-    first = build_answerer(settings, embeddings=HashingEmbeddings())
-    assert first.dense is not None and first.dense.rebuilt
+    first = build_answerer(settings.retrieval, embeddings=HashingEmbeddings())
+    assert first.dense is not None and first.dense.ensure()  # built on the server
     client = chromadb.HttpClient(host="127.0.0.1", port=chroma_server)
     collection = client.get_collection(first.dense.collection_name)
     assert collection.count() == len(first.chunks)
-    assert not (tmp_path / "replica-a" / "chroma").exists()  # nothing stored locally
+    # The vectors live on the server only (the local dir holds the lexical caches at most).
+    assert not list((tmp_path / "replica-a").rglob("chroma.sqlite3"))
 
     matches = first.dense.search("What is the validity period of a cluster?")
     assert matches and all(-1.0 <= m.similarity <= 1.0 for m in matches)
@@ -74,6 +75,7 @@ def test_the_answerer_builds_and_shares_its_index_on_a_chroma_server(
     # A second replica on the same server finds the index fresh and does not rebuild it.
     other = Settings(smebot_data_dir=tmp_path / "replica-b", chroma_host="127.0.0.1",
                      chroma_port=chroma_server)
-    second = build_answerer(other, embeddings=HashingEmbeddings())
-    assert second.dense is not None and not second.dense.rebuilt
+    second = build_answerer(other.retrieval, embeddings=HashingEmbeddings())
+    assert second.dense is not None and not second.dense.ensure()  # found fresh: no rebuild
+    assert not second.dense.rebuilt
     assert second.dense.collection_name == first.dense.collection_name

@@ -44,7 +44,7 @@ if str(ROOT) not in sys.path:
 
 from sqlalchemy import func, insert, select  # noqa: E402
 
-from bot.schema import prepare_database  # noqa: E402
+from bot import migrations  # noqa: E402
 from handlers.reminders.models import ReminderDelivery, ReminderSubscription  # noqa: E402
 from handlers.reminders.scheduler import ReminderScheduler  # noqa: E402
 from infra.db import Database  # noqa: E402
@@ -150,7 +150,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     tmp = Path(tempfile.mkdtemp(prefix="smebot-bench-"))
     db_url = f"sqlite:///{tmp / 'bench.sqlite3'}"
     db = Database(db_url)
-    prepare_database(db)
+    migrations.prepare(db)
     chats = min(args.chats or args.n, args.n)
     seed(db, args.n, chats)
 

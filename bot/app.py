@@ -14,20 +14,31 @@ scheduler — aiogram closes the bot session after that.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.fsm.storage.memory import SimpleEventIsolation
 from aiogram.types import BotCommand, BotCommandScopeDefault
 
+from bot import migrations
 from bot.routers import build_root_router
-from bot.schema import FORGETTERS, prepare_database
+from bot.schema import FORGETTERS
 from handlers.reminders.scheduler import ReminderScheduler
 from infra.clock import Clock, make_clock
 from infra.db import Database
+from infra.dedup import Deduplicator, UpdateDedupMiddleware
 from infra.fsm import DatabaseStorage
+from infra.metrics import (
+    HealthCheck,
+    InstrumentedAnswerer,
+    Metrics,
+    MetricsServer,
+    SendErrorCounter,
+    build_metrics_app,
+)
 from infra.middlewares import (
     ErrorMiddleware,
     ThrottlingMiddleware,
@@ -35,8 +46,10 @@ from infra.middlewares import (
     in_flight_tracker,
     install_tracker,
 )
+from infra.request_id import RequestIdMiddleware
 from infra.sender import Sender
 from infra.settings import Settings
+from infra.shared_state import SharedState, build_shared_state
 from infra.telegram import make_bot
 
 if TYPE_CHECKING:
@@ -85,6 +98,19 @@ class Services:
     answerer: Answerer
     scheduler: ReminderScheduler
     sender: Sender | None = None
+    shared: SharedState | None = None
+    metrics: Metrics = field(default_factory=Metrics)
+
+    @property
+    def dedup(self) -> Deduplicator:
+        """De-duplication of inbound events (update_id, MsgId …), shared by the replicas."""
+        assert self.shared is not None
+        return self.shared.dedup
+
+    async def close(self) -> None:
+        """Release connections (Redis) after the bot stopped."""
+        if self.shared is not None:
+            await self.shared.close()
     # Set when several channels run in one process (bot.channels.runner): a Bot whose session
     # routes each call to the chat's own channel. The scheduler sends reminders through it.
     outbound_bot: Bot | None = None
@@ -100,6 +126,8 @@ class Services:
         }
         if self.sender is not None:
             data["sender"] = self.sender
+        if self.shared is not None:
+            data["dedup"] = self.shared.dedup
         return data
 
 
@@ -112,7 +140,8 @@ def build_services(
     """Build the services. `kb`/`answerer` may be passed in to share them (tests, restarts):
     the answerer loads an embedding model and takes seconds to build."""
     db = Database(settings.resolved_database_url)
-    prepare_database(db)
+    # Alembic, not create_all: an existing database is upgraded in place (bot/migrations).
+    migrations.prepare(db, auto_upgrade=settings.db_auto_upgrade)
     clock = make_clock(settings.smebot_now)
     if kb is None:
         from knowledge.kb import default_knowledge_base
@@ -124,24 +153,34 @@ def build_services(
         # warm_up: the model loads in the background so the first English question of a
         # long-running bot does not wait for torch; Chinese questions never need it.
         answerer = build_answerer(settings.retrieval, warm_up=True)
-    # One sender for the process: its rate limits only work if everybody shares it. The reminder
-    # scheduler sends through it too.
-    sender = Sender.from_settings(settings)
-    scheduler = ReminderScheduler(db=db, clock=clock, settings=settings, sender=sender)
+    shared = build_shared_state(settings, db, storage=DatabaseStorage(db))
+    metrics = Metrics()
+    metrics.count_sessions_with(shared.count_fsm_sessions)
+    # One sender for the process: its rate limits only work if everybody shares it (and with
+    # Redis, every replica shares one window). The reminder scheduler sends through it too.
+    sender = Sender.from_settings(settings, shared_limiter=shared.limiter)
+    scheduler = ReminderScheduler(
+        db=db, clock=clock, settings=settings, sender=sender,
+        on_report=metrics.observe_reminder_run,
+    )
     return Services(
         settings=settings,
         db=db,
         clock=clock,
         kb=kb,
-        answerer=answerer,
+        answerer=InstrumentedAnswerer(answerer, metrics),  # type: ignore[arg-type]
         scheduler=scheduler,
         sender=sender,
+        shared=shared,
+        metrics=metrics,
     )
 
 
 def create_bot(services: Services, *, token: str | None = None) -> Bot:
     """A Bot on the real (or TELEGRAM_API_BASE) server; a 403 marks the user inactive."""
-    return make_bot(services.settings, token=token, db=services.db)
+    bot = make_bot(services.settings, token=token, db=services.db)
+    bot.session.middleware(SendErrorCounter(services.metrics))
+    return bot
 
 
 async def set_commands(bot: Bot) -> None:
@@ -155,21 +194,38 @@ async def set_commands(bot: Bot) -> None:
 
 
 def build_dispatcher(
-    services: Services, *, set_menu: bool = True, throttle_seconds: float | None = None
+    services: Services,
+    *,
+    set_menu: bool = True,
+    throttle_seconds: float | None = None,
+    dedup_updates: bool = False,
 ) -> Dispatcher:
     """A dispatcher with the services as workflow data, the middlewares and all routers.
 
     `throttle_seconds` overrides the setting (the console chat, one trusted user typing or
     piping lines, turns throttling off with 0)."""
-    # FSM state on the database (a flow survives a restart); SimpleEventIsolation handles one
-    # user's updates in one chat one at a time, in arrival order, and reads the state only once
-    # the previous update is done.
+    # FSM state in Redis (REDIS_URL) or the database: a flow survives a restart and continues
+    # on any replica. The isolation handles one user's updates in one chat one at a time, in
+    # arrival order (a Redis lock across replicas), reading the state once the previous is done.
+    shared = services.shared
     dp = Dispatcher(
-        storage=DatabaseStorage(services.db),
-        events_isolation=SimpleEventIsolation(),
+        storage=shared.storage if shared is not None else DatabaseStorage(services.db),
+        events_isolation=shared.isolation if shared is not None else SimpleEventIsolation(),
         **services.workflow_data(),
     )
+    # Outermost of ours: every log line of the update carries its request id.
+    dp.update.outer_middleware(
+        RequestIdMiddleware(lambda kind: services.metrics.updates.labels(kind).inc())
+    )
+    if dedup_updates and shared is not None:
+        # Webhook replicas: Telegram re-sends an update it got no 200 for, maybe to another one.
+        dp.update.outer_middleware(UpdateDedupMiddleware(shared.dedup))
     install_tracker(dp)
+    # aiogram registers its FSM middleware (which takes the per-user isolation lock) first;
+    # move it inside the tracker, so an update waiting for that lock counts as in flight
+    # (shutdown and the tests' settle() wait for it).
+    dp.update.outer_middleware.unregister(dp.fsm)
+    dp.update.outer_middleware(dp.fsm)
     dp.update.outer_middleware(ErrorMiddleware())
     throttle = services.settings.throttle_seconds if throttle_seconds is None else throttle_seconds
     dp.update.outer_middleware(
@@ -179,7 +235,6 @@ def build_dispatcher(
     dp.include_router(build_root_router())
 
     async def on_startup(bot: Bot) -> None:
-        prepare_database(services.db)
         if set_menu:
             try:
                 await set_commands(bot)
@@ -195,3 +250,25 @@ def build_dispatcher(
     dp.startup.register(on_startup)
     dp.shutdown.register(on_shutdown)
     return dp
+
+
+def build_ops_server(services: Services, *, port: int | None = None) -> MetricsServer | None:
+    """`GET /healthz` and `GET /metrics` on METRICS_PORT (None when the port is 0). The health
+    check answers 503 when the database or Redis does not."""
+    port = services.settings.metrics_port if port is None else port
+    if not port:
+        return None
+
+    async def database() -> None:
+        def ping() -> None:
+            with services.db.engine.connect() as connection:
+                connection.exec_driver_sql("SELECT 1")
+
+        await asyncio.to_thread(ping)
+
+    checks: dict[str, HealthCheck] = {"database": database}
+    if services.shared is not None and services.shared.redis is not None:
+        checks["redis"] = services.shared.ping
+    app = build_metrics_app(services.metrics, checks)
+    return MetricsServer(app, host=services.settings.metrics_host, port=port)
+

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -20,6 +21,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "bot.commands.assess",
     "bot.commands.reminders",
     "bot.commands.run",
+    "bot.commands.db",
 )
 
 
@@ -42,10 +44,13 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.WARNING,
+    from infra.logs import configure_logging
+
+    # One request id per update on every line (LOG_FORMAT=json: one JSON object per line).
+    configure_logging(
+        logging.DEBUG if args.verbose else logging.WARNING,
+        fmt=os.environ.get("LOG_FORMAT", "text"),
         stream=sys.stderr,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     handler = getattr(args, "handler", None)
     if handler is None:

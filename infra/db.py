@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,7 +22,10 @@ class Database:
             _ensure_sqlite_dir(url)
             # The bot touches the DB from the event loop thread and from worker threads.
             connect_args = {"check_same_thread": False, "timeout": 30}
-        self.engine: Engine = create_engine(url, connect_args=connect_args)
+        # JSON columns keep Chinese readable in the database (no \\u escapes).
+        self.engine: Engine = create_engine(
+            url, connect_args=connect_args, json_serializer=_json_dumps
+        )
         if url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas)
 
@@ -37,6 +41,10 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _json_dumps(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _ensure_sqlite_dir(url: str) -> None:

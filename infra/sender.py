@@ -30,7 +30,7 @@ import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -50,6 +50,14 @@ logger = logging.getLogger(__name__)
 
 SendStatus = Literal["sent", "forbidden", "failed", "aborted"]
 Gate = Callable[[], bool]
+
+
+class SharedLimiter(Protocol):
+    """Send limits shared by replicas (infra.shared_limits.RedisSendLimiter)."""
+
+    async def acquire(self, chat_id: int) -> None: ...
+    async def pause(self, seconds: float) -> None: ...
+    async def delay_chat(self, chat_id: int, seconds: float) -> None: ...
 
 
 @dataclass(slots=True)
@@ -130,8 +138,11 @@ class Sender:
         per_chat_per_second: float = 1.0,
         retry: RetryPolicy | None = None,
         monotonic: Callable[[], float] | None = None,
+        shared_limiter: SharedLimiter | None = None,
     ) -> None:
         self.rate_per_second = rate_per_second
+        # Several replicas: the window and the per-chat spacing live in Redis (one for all).
+        self.shared_limiter = shared_limiter
         self.per_chat_interval = 1.0 / per_chat_per_second
         self.retry = retry or RetryPolicy(max_attempts=3)
         self._monotonic = monotonic
@@ -165,11 +176,15 @@ class Sender:
             self._global = WindowLimiter(self.rate_per_second, self._now)
         return self._global
 
-    async def _wait_turn(self, state: _ChatState) -> None:
+    async def _wait_turn(self, chat_id: int, state: _ChatState) -> None:
         wait = state.next_at - self._now()
         if wait > 0:
             await asyncio.sleep(wait)
-        granted = await self.limiter.acquire()
+        if self.shared_limiter is not None:
+            await self.shared_limiter.acquire(chat_id)
+            granted = self._now()
+        else:
+            granted = await self.limiter.acquire()
         # Spacing per chat counts from the actual send, so global waits never squeeze it.
         state.next_at = granted + self.per_chat_interval
 
@@ -225,7 +240,7 @@ class Sender:
     ) -> SendResult:
         attempts = retry_afters = 0
         while True:
-            await self._wait_turn(state)
+            await self._wait_turn(chat_id, state)
             if gate is not None and not gate():
                 return SendResult("aborted", attempts=attempts)
             attempts += 1
@@ -235,7 +250,7 @@ class Sender:
             except TelegramRetryAfter as exc:
                 retry_afters += 1
                 self.stats["retry_after"] += 1
-                self._on_retry_after(chat_id, state, float(exc.retry_after))
+                await self._on_retry_after(chat_id, state, float(exc.retry_after))
                 if retry_afters >= self.retry.max_retry_afters or not self.retry.waits_for(
                     exc.retry_after
                 ):
@@ -257,11 +272,19 @@ class Sender:
             self.stats["sent"] += 1
             return SendResult("sent", message_id=message.message_id, attempts=attempts)
 
-    def _on_retry_after(self, chat_id: int, state: _ChatState, seconds: float) -> None:
+    async def _on_retry_after(self, chat_id: int, state: _ChatState, seconds: float) -> None:
         now = self._now()
         state.next_at = max(state.next_at, now + seconds)
         last = self._last_429
-        if last is not None and last[0] != chat_id and now - last[1] <= 1.0:
+        bot_wide = last is not None and last[0] != chat_id and now - last[1] <= 1.0
+        if self.shared_limiter is not None:
+            try:  # every replica must hold back, not only this one
+                await self.shared_limiter.delay_chat(chat_id, seconds)
+                if bot_wide:
+                    await self.shared_limiter.pause(seconds)
+            except Exception:  # Redis hiccup: this replica still waits (state.next_at)
+                logger.warning("could not share a 429 wait through Redis", exc_info=True)
+        elif bot_wide:
             # Two chats throttled within a second: the bot-wide limit was hit.
             self.limiter.pause(seconds)
         self._last_429 = (chat_id, now)

@@ -42,6 +42,25 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         default=None, description="SQLAlchemy URL; defaults to a SQLite file in the data dir"
     )
+    db_auto_upgrade: bool = Field(
+        default=True, description="Apply Alembic migrations at start-up (else only check)"
+    )
+    redis_url: str | None = Field(
+        default=None,
+        description="redis://host:6379/0: FSM state, send limits and de-duplication shared by "
+        "every replica; without it, state is per process (or in the database)",
+    )
+    redis_prefix: str = Field(default="smebot", description="Prefix of every Redis key")
+
+    # Operability
+    metrics_host: str = Field(default="0.0.0.0", description="Where /healthz and /metrics listen")
+    metrics_port: int = Field(
+        default=9108, ge=0, le=65535, description="Port of /healthz and /metrics (0: off)"
+    )
+    log_format: str = Field(default="text", pattern="^(text|json)$", description="text or json")
+    webhook_workers: int = Field(
+        default=1, ge=1, description="Webhook mode: worker processes sharing the port"
+    )
 
     # Retrieval
     embedding_model: str = Field(

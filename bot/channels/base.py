@@ -25,9 +25,9 @@ from bot.channels.config import ChannelConfigError
 from infra.sender import Sender
 
 if TYPE_CHECKING:
-    from bot.channels.dedup import Deduplicator
     from bot.channels.identity import Identities
     from infra.db import Database
+    from infra.dedup import Deduplicator
     from infra.settings import Settings
 
 # name -> "module:Class". Imported only when the channel is asked for.

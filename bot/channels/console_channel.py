@@ -15,9 +15,9 @@ from bot.channels.base import Channel
 from bot.channels.console import CONSOLE_TOKEN, ConsoleChat, ConsoleSession, _read_lines
 
 if TYPE_CHECKING:
-    from bot.channels.dedup import Deduplicator
     from bot.channels.identity import Identities
     from infra.db import Database
+    from infra.dedup import Deduplicator
     from infra.settings import Settings
 
 

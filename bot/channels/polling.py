@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from bot.app import Services, build_dispatcher, create_bot
+from bot.app import Services, build_dispatcher, build_ops_server, create_bot
 
 logger = logging.getLogger(__name__)
 
@@ -19,6 +19,9 @@ POLLING_TIMEOUT = 30  # seconds Telegram holds a getUpdates open when there is n
 async def run_polling(services: Services, *, handle_signals: bool = True) -> None:
     dp = build_dispatcher(services)
     bot = create_bot(services)
+    ops = build_ops_server(services)
+    if ops is not None:
+        await ops.start()
     try:
         # A webhook left over from webhook mode would make getUpdates fail with 409 Conflict.
         await bot.delete_webhook(drop_pending_updates=False)
@@ -27,4 +30,7 @@ async def run_polling(services: Services, *, handle_signals: bool = True) -> Non
         )
     finally:
         await bot.session.close()
+        if ops is not None:
+            await ops.stop()
+        await services.close()
         services.db.dispose()

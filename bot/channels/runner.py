@@ -28,8 +28,8 @@ from bot.channels.routing import ChannelSender, RoutingSession
 
 if TYPE_CHECKING:
     from bot.app import Services
-    from bot.channels.dedup import Deduplicator
     from infra.db import Database
+    from infra.dedup import Deduplicator
     from infra.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -68,16 +68,20 @@ def configured_channels(settings: Settings, names: Iterable[str]) -> list[str]:
 
 
 async def run_channels(services: Services, names: Sequence[str]) -> None:
-    from bot.app import build_dispatcher
+    from bot.app import build_dispatcher, build_ops_server
 
-    # services.dedup: the shared (Redis/database) de-duplication once the composition root has it.
+    # services.dedup: the shared (Redis/database) de-duplication of every channel's events.
     channels, identities = build_channels(services.settings, services.db, names,
-                                          dedup=getattr(services, "dedup", None))
+                                          dedup=services.dedup if services.shared else None)
     outbound, sender = outbound_for(channels, identities)
     services.outbound_bot = outbound
     services.sender = sender
     services.scheduler.sender = sender
-    dp = build_dispatcher(services)
+    # Webhook retries (and several workers behind one port) may deliver an update twice.
+    dp = build_dispatcher(services, dedup_updates=bool(services.settings.webhook_url))
+    ops = build_ops_server(services)  # /healthz and /metrics on METRICS_PORT (None when 0)
+    if ops is not None:
+        await ops.start()
     blocking = [c for c in channels if c.blocking]
     serving = [c for c in channels if not c.blocking]
     if len(blocking) > 1:
@@ -96,6 +100,9 @@ async def run_channels(services: Services, names: Sequence[str]) -> None:
             with contextlib.suppress(Exception):
                 await channel.stop()
         await outbound.session.close()
+        if ops is not None:
+            await ops.stop()
+        await services.close()
         services.db.dispose()
 
 

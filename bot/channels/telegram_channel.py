@@ -19,9 +19,9 @@ from bot.channels.config import ChannelConfigError
 from infra.telegram import make_bot
 
 if TYPE_CHECKING:
-    from bot.channels.dedup import Deduplicator
     from bot.channels.identity import Identities
     from infra.db import Database
+    from infra.dedup import Deduplicator
     from infra.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -86,8 +86,9 @@ class TelegramChannel(Channel):
             with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
                 loop.add_signal_handler(sig, stop.set)
         try:
+            # reuse_port: WEBHOOK_WORKERS processes (or replicas on one host) share the port.
             await web.TCPSite(runner, self.settings.webhook_host,
-                              self.settings.webhook_port).start()
+                              self.settings.webhook_port, reuse_port=True).start()
             await stop.wait()
         finally:
             await runner.cleanup()  # on_shutdown: in-flight updates, scheduler, bot session

@@ -4,13 +4,15 @@ An aiohttp server on WEBHOOK_HOST:WEBHOOK_PORT receives updates at the path of W
 (or WEBHOOK_PATH when the URL has none); Telegram must send the secret token in the
 `X-Telegram-Bot-Api-Secret-Token` header or the request is refused (401); a body that is not
 an Update (malformed JSON, a JSON array, a broken update) is refused with 400 and never reaches
-the dispatcher. Without WEBHOOK_SECRET a random secret is made for this process and registered
-with setWebhook; if Telegram refuses setWebhook, start-up ends with `WebhookSetupError` (a clear
-message from `smebot run`, no traceback).
+the dispatcher. Without WEBHOOK_SECRET the secret is derived from the bot token (the same in
+every worker and replica) and registered with setWebhook; if Telegram refuses setWebhook,
+start-up ends with `WebhookSetupError` (a clear message from `smebot run`, no traceback).
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 import secrets
 from urllib.parse import urlsplit, urlunsplit
@@ -22,7 +24,8 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_applicati
 from aiohttp import web
 from pydantic import ValidationError
 
-from bot.app import Services, build_dispatcher, create_bot
+from bot.app import Services, build_dispatcher, build_ops_server, create_bot
+from infra.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -61,18 +64,32 @@ def webhook_target(services: Services) -> tuple[str, str]:
     return url, path
 
 
+def derived_secret(settings: Settings) -> str:
+    """Without WEBHOOK_SECRET: a secret derived from the bot token, so every worker and replica
+    registers and checks the same one (a random one per process would lock the others out)."""
+    token = settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else ""
+    if not token:
+        return secrets.token_urlsafe(32)
+    digest = hmac.new(token.encode(), b"smebot-webhook-secret", hashlib.sha256).hexdigest()
+    return digest[:48]
+
+
 def build_webhook_app(
-    services: Services, *, bot: Bot | None = None, dp: Dispatcher | None = None
+    services: Services,
+    *,
+    bot: Bot | None = None,
+    dp: Dispatcher | None = None,
+    serve_metrics: bool = False,
 ) -> web.Application:
     """The aiohttp application serving the webhook (also used by the tests)."""
     settings = services.settings
-    dp = dp or build_dispatcher(services)
+    dp = dp or build_dispatcher(services, dedup_updates=True)
     bot = bot or create_bot(services)
     url, path = webhook_target(services)
     secret = (
         settings.webhook_secret.get_secret_value()
         if settings.webhook_secret is not None
-        else secrets.token_urlsafe(32)
+        else derived_secret(settings)
     )
     app = web.Application()
     # setup_application first: aiohttp runs on_shutdown callbacks in order, and the dispatcher's
@@ -96,7 +113,20 @@ def build_webhook_app(
 
     app.on_startup.append(register_webhook)
 
+    ops = build_ops_server(services) if serve_metrics else None
+
+    async def start_ops(_: web.Application) -> None:
+        if ops is not None:
+            await ops.start()
+
+    app.on_startup.append(start_ops)
+
     async def dispose_db(_: web.Application) -> None:
+        if ops is not None:
+            await ops.stop()
+        close = getattr(services, "close", None)  # the channel runner passes settings and db only
+        if close is not None:
+            await close()
         services.db.dispose()
 
     app.on_cleanup.append(dispose_db)
@@ -107,5 +137,9 @@ def run_webhook(services: Services) -> None:
     """Serve until SIGINT/SIGTERM; aiohttp's run_app turns them into a graceful shutdown
     (on_shutdown: wait for in-flight updates, stop the scheduler, close the bot session)."""
     settings = services.settings
-    app = build_webhook_app(services)
-    web.run_app(app, host=settings.webhook_host, port=settings.webhook_port, print=None)
+    app = build_webhook_app(services, serve_metrics=True)
+    # reuse_port: several worker processes (WEBHOOK_WORKERS, or replicas on one host) listen on
+    # the same port and the kernel spreads the connections over them.
+    web.run_app(
+        app, host=settings.webhook_host, port=settings.webhook_port, print=None, reuse_port=True
+    )

@@ -66,11 +66,15 @@ def _emit(payload: object) -> None:
 
 
 def _database(settings: Settings) -> Database:
-    from bot.schema import prepare_database
+    from bot import migrations
     from infra.db import Database
 
     db = Database(settings.resolved_database_url)
-    prepare_database(db)
+    try:
+        migrations.prepare(db, auto_upgrade=settings.db_auto_upgrade)
+    except RuntimeError as exc:
+        db.dispose()
+        raise CliError(str(exc)) from None
     return db
 
 

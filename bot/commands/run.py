@@ -5,6 +5,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
+import signal
+import subprocess
 import sys
 
 from bot.cli import CliError
@@ -82,6 +85,7 @@ def _run_channels(settings: Settings, names: list[str]) -> int:
     from bot.channels.runner import run_channels
     from bot.channels.webhook import WebhookSetupError
 
+    workers = _spawn_workers(settings) if settings.webhook_url else []
     services = build_services(settings)
     logging.getLogger(__name__).info("starting channels: %s", ", ".join(names))
     try:
@@ -95,7 +99,42 @@ def _run_channels(settings: Settings, names: list[str]) -> int:
         raise CliError(f"cannot reach the Bot API at {where}: {exc}") from exc
     except OSError as exc:  # e.g. the callback port is taken
         raise CliError(f"cannot start the channels: {exc}") from exc
+    finally:
+        _stop_workers(workers)
     return 0
+
+
+def _spawn_workers(settings: Settings) -> list[subprocess.Popen[bytes]]:
+    """WEBHOOK_WORKERS=N: this process is worker 0 and starts N-1 more `smebot run` processes on
+    the same port (SO_REUSEPORT: the kernel spreads connections over them). Each has its own
+    metrics port (METRICS_PORT + its index). Every worker runs the reminder scheduler: claims are
+    row leases (FOR UPDATE SKIP LOCKED on PostgreSQL), so they never send one reminder twice."""
+    extra = settings.webhook_workers - 1
+    if extra <= 0:
+        return []
+    if settings.resolved_database_url.startswith("sqlite") or not settings.redis_url:
+        logging.getLogger(__name__).warning(
+            "WEBHOOK_WORKERS=%d without PostgreSQL and REDIS_URL: send limits are per worker "
+            "and SQLite serialises the writers", settings.webhook_workers,
+        )
+    children = []
+    for index in range(1, extra + 1):
+        env = {**os.environ, "WEBHOOK_WORKERS": "1", "SMEBOT_WORKER_INDEX": str(index)}
+        if settings.metrics_port:
+            env["METRICS_PORT"] = str(settings.metrics_port + index)
+        children.append(subprocess.Popen([sys.executable, "-m", "bot", "run"], env=env))
+    return children
+
+
+def _stop_workers(children: list[subprocess.Popen[bytes]]) -> None:
+    for child in children:
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+    for child in children:
+        try:
+            child.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            child.kill()
 
 
 def chat_command(args: argparse.Namespace) -> int:

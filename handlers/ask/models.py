@@ -6,8 +6,9 @@ Telegram ids exceed 32 bits, so id columns are BIGINT (PostgreSQL would overflow
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import BigInteger, Column, ForeignKey, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, ForeignKey, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -28,8 +29,10 @@ class AnswerRecord(SQLModel, table=True):
     in_scope: bool
     score: float
     lang: str = Field(max_length=8)
-    # JSON list of {"doc", "ref", "item", "label"}: enough to fetch the article for 查看原文.
-    citations_json: str = Field(default="[]")
+    # [{"doc", "ref", "item", "label"}, …]: enough to fetch the article for 查看原文.
+    citations: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
     created_at: datetime
 
 

@@ -6,7 +6,6 @@ caller owns the transaction boundary (helpers commit, because each call is one u
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -48,10 +47,9 @@ def record_answer(
         in_scope=in_scope,
         score=score,
         lang=lang,
-        citations_json=json.dumps(
-            [{"doc": c.doc, "ref": c.ref, "item": c.item, "label": c.label} for c in citations],
-            ensure_ascii=False,
-        ),
+        citations=[
+            {"doc": c.doc, "ref": c.ref, "item": c.item, "label": c.label} for c in citations
+        ],
         created_at=now,
     )
     session.add(record)
@@ -67,7 +65,7 @@ def get_answer(session: Session, *, answer_id: int) -> AnswerRecord | None:
 def answer_citations(record: AnswerRecord) -> list[StoredCitation]:
     return [
         StoredCitation(doc=c["doc"], ref=c["ref"], item=c.get("item"), label=c.get("label", ""))
-        for c in json.loads(record.citations_json or "[]")
+        for c in record.citations or []
     ]
 
 

@@ -2,14 +2,16 @@
 answer, saved as given (the typed text and the value read from it).
 
 A draft lives in the database, not only in FSM memory, so /assess can continue it after a
-restart. Portable to PostgreSQL: Telegram ids are BIGINT, values are JSON text, times are UTC.
+restart. Portable to PostgreSQL: Telegram ids are BIGINT, values and results are JSON columns, times
+are UTC.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import BigInteger, Column, ForeignKey, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 DRAFT = "draft"
@@ -38,7 +40,9 @@ class AssessmentRecord(SQLModel, table=True):
     lang: str = Field(default="zh", max_length=8)
     eligible: bool | None = Field(default=None)
     # Assessment.to_json() at completion: history and comparison read it as it was then.
-    result_json: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    result: dict[str, Any] | None = Field(
+        default=None, sa_column=Column(JSON(none_as_null=True), nullable=True)
+    )
     created_at: datetime
     updated_at: datetime
     completed_at: datetime | None = None
@@ -57,7 +61,8 @@ class AssessmentAnswer(SQLModel, table=True):
         )
     )
     indicator: str = Field(max_length=64)
-    value_json: str = Field(default="null", sa_column=Column(Text, nullable=False))
+    # The value read from the answer (bool, number, list of numbers, or None for skipped/unknown).
+    value: Any = Field(default=None, sa_column=Column(JSON, nullable=False))
     raw_text: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     skipped: bool = Field(default=False)
     answered_at: datetime

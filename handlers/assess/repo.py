@@ -3,7 +3,6 @@ also names the user, so one user can never reach another's assessment by id."""
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 
 from sqlmodel import Session, col, select
@@ -75,7 +74,7 @@ def save_answer(
     ).first()
     if row is None:
         row = AssessmentAnswer(assessment_id=assessment_id, indicator=indicator, answered_at=now)
-    row.value_json = json.dumps(value, ensure_ascii=False)
+    row.value = value
     row.raw_text = raw_text
     row.skipped = skipped
     row.answered_at = now
@@ -99,7 +98,7 @@ def answers_of(session: Session, *, assessment_id: int) -> dict[str, object]:
     """indicator id -> value for the engine: a 不确定 answer is None (the engine names it "not
     sure"); a skipped question is left out (the engine names it "not answered")."""
     return {
-        row.indicator: json.loads(row.value_json)
+        row.indicator: row.value
         for row in answer_rows(session, assessment_id=assessment_id)
         if not row.skipped
     }
@@ -133,7 +132,7 @@ def complete(
         return None
     record.status = DONE
     record.eligible = eligible
-    record.result_json = json.dumps(result, ensure_ascii=False)
+    record.result = dict(result)
     record.completed_at = now
     record.updated_at = now
     session.add(record)

@@ -4,7 +4,6 @@ the reports use), the history and the comparison. Every value from people is esc
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from datetime import UTC, tzinfo
 from typing import Any
@@ -43,7 +42,7 @@ def answer_text(indicator: Indicator, row: AssessmentAnswer | None, lang: str) -
         return t("assess.answer.none", lang)
     if row.skipped:
         return t("assess.answer.skipped", lang)
-    return show_value(indicator, json.loads(row.value_json), lang)
+    return show_value(indicator, row.value, lang)
 
 
 def start_html(lang: str, province_note: str | None = None) -> str:
@@ -222,8 +221,8 @@ def compare_html(older: AssessmentRecord, newer: AssessmentRecord, lang: str,
     """Two finished assessments side by side: the gates, each dimension, the verdict."""
     from handlers.assess.flow import edition_by_id
 
-    a: dict[str, Any] = json.loads(older.result_json or "{}")
-    b: dict[str, Any] = json.loads(newer.result_json or "{}")
+    a: dict[str, Any] = older.result or {}
+    b: dict[str, Any] = newer.result or {}
     lines = ["<b>" + t("assess.compare.title", lang, older=older.id, newer=newer.id) + "</b>"]
     for record in (older, newer):
         edition = edition_by_id(record.edition)

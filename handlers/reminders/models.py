@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Column, Index, UniqueConstraint, func
+from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint, func
 from sqlmodel import Field, SQLModel
 
 # Delivery statuses.
@@ -41,8 +41,10 @@ class ReminderSubscription(SQLModel, table=True):
     chat_id: int = Field(sa_column=Column(BigInteger, nullable=False))
     cluster_name: str = Field(max_length=100)
     batch_year: int | None = Field(default=None, description="None: not yet recognised")
-    kinds: str = Field(max_length=200, description="Comma-separated deadline kinds")
-    lead_days: str = Field(max_length=100, description="Comma-separated days, e.g. '30,7,1'")
+    # Deadline kinds in ALL_KINDS order, e.g. ["annual_report", "custom"].
+    kinds: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    # Days before the deadline, largest first, e.g. [30, 7, 1].
+    lead_days: list[int] = Field(sa_column=Column(JSON, nullable=False))
     lang: str = Field(default="zh", max_length=8)
     active: bool = Field(default=True, index=True)
     created_at: datetime
@@ -51,11 +53,11 @@ class ReminderSubscription(SQLModel, table=True):
 
     @property
     def kind_list(self) -> list[str]:
-        return [k for k in self.kinds.split(",") if k]
+        return [str(k) for k in self.kinds or []]
 
     @property
     def lead_list(self) -> list[int]:
-        return sorted({int(x) for x in self.lead_days.split(",") if x.strip()}, reverse=True)
+        return sorted({int(x) for x in self.lead_days or []}, reverse=True)
 
 
 _subscriptions = ReminderSubscription.__table__  # type: ignore[attr-defined]

@@ -4,15 +4,16 @@
 from before "one subscription per user, chat and batch" has no unique index and may hold
 duplicates. `upgrade` folds them (repo.merge_duplicate_subscriptions) and builds the index with
 CREATE UNIQUE INDEX IF NOT EXISTS (SQLite and PostgreSQL; reflecting an expression index would
-only warn). Idempotent and cheap when already done: one GROUP BY on the index. (When the project
-moves to Alembic migrations this becomes one revision.)
+only warn). Idempotent and cheap when already done: one GROUP BY on the index. The Alembic
+revision 0004 (bot/migrations) runs `fold_duplicates_and_index` on its connection; `upgrade` is
+the same for a `Database` (tools and tests outside the migrations).
 """
 
 from __future__ import annotations
 
 import logging
 
-from sqlalchemy import inspect
+from sqlalchemy import Connection, inspect
 from sqlalchemy.schema import CreateIndex
 from sqlmodel import Session
 
@@ -26,12 +27,18 @@ logger = logging.getLogger(__name__)
 def upgrade(db: Database) -> int:
     """Merge duplicate subscriptions, then create the unique index if it is missing; returns
     the number of duplicates merged."""
-    if not inspect(db.engine).has_table(ReminderSubscription.__tablename__):
-        return 0
-    with Session(db.engine) as session:
-        merged = merge_duplicate_subscriptions(session)
     with db.engine.begin() as connection:
-        connection.execute(CreateIndex(ONE_SUBSCRIPTION_PER_BATCH, if_not_exists=True))
+        return fold_duplicates_and_index(connection)
+
+
+def fold_duplicates_and_index(connection: Connection) -> int:
+    """`upgrade` inside the caller's transaction (an Alembic revision's connection)."""
+    if not inspect(connection).has_table(ReminderSubscription.__tablename__):
+        return 0
+    # The session joins the connection's transaction: its commit() does not end it.
+    with Session(bind=connection, join_transaction_mode="create_savepoint") as session:
+        merged = merge_duplicate_subscriptions(session)
+    connection.execute(CreateIndex(ONE_SUBSCRIPTION_PER_BATCH, if_not_exists=True))
     if merged:
         logger.warning("reminders: merged %d duplicate subscriptions", merged)
     return merged

@@ -24,7 +24,7 @@ from tests.support.fixtures import BotHarness, HarnessFactory, harness_settings
 async def test_workflow_data_and_router_order(fake_harness: BotHarness) -> None:
     dp = fake_harness.dp
     assert set(dp.workflow_data) == {
-        "settings", "db", "clock", "kb", "answerer", "forgetters", "sender"
+        "settings", "db", "clock", "kb", "answerer", "forgetters", "sender", "dedup"
     }
     assert dp["db"] is fake_harness.services.db  # type: ignore[union-attr]
     [root] = dp.sub_routers

@@ -31,7 +31,7 @@ async def test_question_gets_cited_answer_with_buttons(fake_harness: BotHarness)
     with h.db.session() as session:
         [record] = session.exec(select(AnswerRecord)).all()
     assert record.question == "集群有效期多久？" and record.in_scope
-    assert '"ref": "第十五条"' in record.citations_json
+    assert record.citations[0]["ref"] == "第十五条"
     no_rejected_calls(h)
 
 

@@ -79,6 +79,7 @@ from infra.settings import Settings
 from infra.users import User
 from tests.support.bot_api import DEFAULT_TOKEN, BotAPIStandIn, SentMessage
 from tests.support.doubles import FakeAnswerer, FakeKnowledgeBase
+from tests.support.engines import Backend
 
 POLLING_TIMEOUT = 5  # seconds the bot's getUpdates waits; new updates wake it at once
 
@@ -164,6 +165,7 @@ class BotHarness:
             await self.dp.stop_polling()
         await task  # propagates an exception that ended polling
         if self.services is not None:
+            await self.services.close()
             self.services.db.dispose()
 
     async def restart(self) -> BotHarness:
@@ -351,14 +353,23 @@ HarnessFactory = Callable[..., Awaitable[BotHarness]]
 
 @pytest.fixture
 async def make_harness(
-    bot_api: BotAPIStandIn, tmp_path: Path
+    bot_api: BotAPIStandIn, tmp_path: Path, backend: Backend
 ) -> AsyncIterator[HarnessFactory]:
+    """Harnesses on the test's backend: a SQLite file each, or (with TEST_DATABASE_URL /
+    TEST_REDIS_URL) a fresh PostgreSQL schema each and the test's Redis key prefix."""
     made: list[BotHarness] = []
 
     async def make(
         *, answerer: Any = None, kb: Any = None, start: bool = True, **overrides: Any
     ) -> BotHarness:
         data_dir = tmp_path / f"bot-{len(made)}"
+        if backend.is_postgres:
+            overrides.setdefault(
+                "database_url", backend.database_url if not made else backend.new_database_url()
+            )
+        if backend.redis_url:
+            overrides.setdefault("redis_url", backend.redis_url)
+            overrides.setdefault("redis_prefix", f"{backend.redis_prefix}:{len(made)}")
         harness = BotHarness(
             bot_api,
             harness_settings(bot_api, data_dir, **overrides),

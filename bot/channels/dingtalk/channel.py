@@ -11,13 +11,13 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.enums import ParseMode
 
 from bot.channels.base import Channel
-from bot.channels.dedup import Deduplicator, SqlDeduplicator
 from bot.channels.dingtalk.api import DingTalkApi
 from bot.channels.dingtalk.session import DingTalkSession
 from bot.channels.dingtalk.settings import DingTalkSettings, load_dingtalk_settings
 from bot.channels.dingtalk.stream import SmebotStreamClient
 from bot.channels.inbound import InboundEvent, InboundMessage
 from bot.channels.platform_session import Conversation, PlatformInbound
+from infra.dedup import DatabaseDeduplicator, Deduplicator
 from infra.retry import RetryPolicy
 from infra.sender import Sender
 from infra.telegram import _caller_retries
@@ -55,7 +55,7 @@ class DingTalkChannel(Channel):
         self.session = DingTalkSession(self.api, identities)
         self._bot = Bot(token=DINGTALK_BOT_TOKEN, session=self.session,
                         default=DefaultBotProperties(parse_mode=ParseMode.HTML))
-        self.dedup: Deduplicator = dedup or SqlDeduplicator(db.engine)
+        self.dedup: Deduplicator = dedup or DatabaseDeduplicator(db)
         self.stream: SmebotStreamClient | None = None
         self._task: asyncio.Task[None] | None = None
 

@@ -30,10 +30,10 @@ from dingtalk_stream import AckMessage, CallbackHandler, CallbackMessage, Chatbo
 from dingtalk_stream.card_callback import CardCallbackMessage
 from dingtalk_stream.version import VERSION_STRING
 
-from bot.channels.dedup import Deduplicator
 from bot.channels.dingtalk.render import clicked_data
 from bot.channels.dingtalk.settings import DingTalkSettings
 from bot.channels.inbound import InboundAction, InboundEvent, InboundMessage
+from infra.dedup import Deduplicator
 
 logger = logging.getLogger(__name__)
 

@@ -9,7 +9,6 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.enums import ParseMode
 
 from bot.channels.base import Channel
-from bot.channels.dedup import Deduplicator, SqlDeduplicator
 from bot.channels.feishu.api import FeishuApi
 from bot.channels.feishu.session import FeishuSession
 from bot.channels.feishu.settings import FeishuSettings, load_feishu_settings
@@ -19,6 +18,7 @@ from bot.channels.feishu.transport import (
     FeishuLongConnection,
 )
 from bot.channels.platform_session import PlatformInbound
+from infra.dedup import DatabaseDeduplicator, Deduplicator
 from infra.retry import RetryPolicy
 from infra.sender import Sender
 from infra.telegram import _caller_retries
@@ -45,7 +45,7 @@ class FeishuChannel(Channel):
         self.session = FeishuSession(self.api, identities)
         self._bot = Bot(token=FEISHU_BOT_TOKEN, session=self.session,
                         default=DefaultBotProperties(parse_mode=ParseMode.HTML))
-        self.dedup: Deduplicator = dedup or SqlDeduplicator(db.engine)
+        self.dedup: Deduplicator = dedup or DatabaseDeduplicator(db)
         self.transport: FeishuHttpCallback | FeishuLongConnection | None = None
 
     @property

@@ -20,10 +20,10 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.channels.dedup import Deduplicator
 from bot.channels.feishu.events import CHANNEL, action_event, message_event
 from bot.channels.feishu.settings import FeishuSettings
 from bot.channels.inbound import InboundEvent
+from infra.dedup import Deduplicator
 
 logger = logging.getLogger(__name__)
 

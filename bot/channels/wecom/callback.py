@@ -30,8 +30,8 @@ from wechatpy.enterprise.crypto import WeChatCrypto
 from wechatpy.enterprise.exceptions import InvalidCorpIdException
 from wechatpy.exceptions import InvalidSignatureException
 
-from bot.channels.dedup import Deduplicator
 from bot.channels.wecom.settings import WeComSettings
+from infra.dedup import Deduplicator
 
 logger = logging.getLogger(__name__)
 

@@ -13,12 +13,12 @@ from aiogram.enums import ParseMode
 from aiohttp import web
 
 from bot.channels.base import Channel
-from bot.channels.dedup import Deduplicator, SqlDeduplicator
 from bot.channels.wecom.callback import WeComCallback
 from bot.channels.wecom.client import WeComClient
 from bot.channels.wecom.inbound import WeComInbound
 from bot.channels.wecom.session import WeComSession
 from bot.channels.wecom.settings import WeComSettings
+from infra.dedup import DatabaseDeduplicator, Deduplicator
 from infra.retry import RetryPolicy
 from infra.sender import Sender
 from infra.telegram import _caller_retries
@@ -45,7 +45,7 @@ class WeComChannel(Channel):
         self.session = WeComSession(self.client, identities, caller_retries=_caller_retries)
         self._bot = Bot(token=WECOM_BOT_TOKEN, session=self.session,
                         default=DefaultBotProperties(parse_mode=ParseMode.HTML))
-        self.dedup: Deduplicator = dedup or SqlDeduplicator(db.engine)
+        self.dedup: Deduplicator = dedup or DatabaseDeduplicator(db)
         self.inbound: WeComInbound | None = None
         self.callback: WeComCallback | None = None
         self._runner: web.AppRunner | None = None

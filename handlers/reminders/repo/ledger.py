@@ -2,12 +2,12 @@
 deadline and lead time).
 
 1. `ensure_deliveries` inserts rows that fell due, ignoring conflicts (two planners agree).
-2. `claim_batch` — the one place rows are claimed — takes rows with ONE conditional UPDATE
-   (status 'pending' and not waiting for a retry, or 'claimed' whose lease expired) stamping a
-   fresh claim token, then reads back the rows carrying that token. The database serialises the
-   UPDATE, so two processes never hold the same row; a crashed claimer's rows come back only
-   once its lease has expired. (Several schedulers on PostgreSQL: `FOR UPDATE SKIP LOCKED` on
-   the candidate SELECT in `claim_batch` is the change — see issue #13.)
+2. `claim_batch` takes rows with ONE conditional UPDATE (status 'pending' and not waiting for
+   a retry, or 'claimed' whose lease expired) stamping a fresh claim token, then reads back the
+   rows carrying that token. The database serialises the UPDATE, so two processes never hold
+   the same row; a crashed claimer's rows come back only once its lease has expired. On
+   PostgreSQL the candidate rows are selected `FOR UPDATE SKIP LOCKED`, so any number of
+   schedulers claim disjoint batches without waiting on each other.
 3. The sender keeps its lease alive (`renew_lease`) while it works through the batch.
 4. `mark_sent` (terminal) / `mark_retry` / `mark_dead` / `release` are conditional on the claim
    token, so a claimer that lost its lease cannot overwrite the new owner's outcome.
@@ -186,6 +186,10 @@ def claim_batch(
         .order_by(col(ReminderDelivery.due), col(ReminderDelivery.id))
         .limit(limit)
     )
+    if session.get_bind().dialect.name == "postgresql":
+        # Row leases for many schedulers at once: rows another claimer is taking right now are
+        # skipped, not waited for (no claimer blocks another, none re-reads a taken row).
+        candidates = candidates.with_for_update(skip_locked=True, of=ReminderDelivery)
     session.execute(
         update(ReminderDelivery)
         # The claimable test is repeated on the outer UPDATE: under PostgreSQL's READ COMMITTED
@@ -223,13 +227,24 @@ def renew_lease(
     if not tokens:
         return 0
     stamp = utc(now)
+    held = (
+        col(ReminderDelivery.claim_token).in_(list(tokens)),
+        col(ReminderDelivery.status) == CLAIMED,
+    )
+    condition: Any = and_(*held)
+    if session.get_bind().dialect.name == "postgresql":
+        # Rows whose outcome is being committed right now are locked by that transaction: skip
+        # them (they are finished anyway) instead of waiting, which could deadlock with it.
+        locked = (
+            select(ReminderDelivery.id).where(*held)
+            .order_by(col(ReminderDelivery.id)).with_for_update(skip_locked=True)
+        )
+        condition = col(ReminderDelivery.id).in_(locked.scalar_subquery())
     result = session.execute(
         update(ReminderDelivery)
-        .where(
-            col(ReminderDelivery.claim_token).in_(list(tokens)),
-            col(ReminderDelivery.status) == CLAIMED,
-        )
+        .where(condition)
         .values(lease_until=stamp + timedelta(seconds=lease_seconds))
+        .execution_options(synchronize_session=False)
     )
     session.commit()
     return int(result.rowcount)  # type: ignore[attr-defined]

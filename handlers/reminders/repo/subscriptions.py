@@ -37,18 +37,18 @@ def utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
 
 
-def _kinds_csv(kinds: Sequence[str]) -> str:
+def _kinds_list(kinds: Sequence[str]) -> list[str]:
     unknown = [k for k in kinds if k not in ALL_KINDS]
     if unknown or not kinds:
         raise ValueError(f"unknown or no deadline kinds: {unknown or list(kinds)}")
-    return ",".join(k for k in ALL_KINDS if k in set(kinds))
+    return [k for k in ALL_KINDS if k in set(kinds)]
 
 
-def _leads_csv(lead_days: Sequence[int]) -> str:
+def _leads_list(lead_days: Sequence[int]) -> list[int]:
     leads = sorted({int(d) for d in lead_days}, reverse=True)
     if not leads or any(d < 0 or d > MAX_LEAD_DAYS for d in leads):
         raise ValueError(f"lead times must be 0..{MAX_LEAD_DAYS} days, got {list(lead_days)}")
-    return ",".join(str(d) for d in leads)
+    return leads
 
 
 def create_subscription(
@@ -70,8 +70,8 @@ def create_subscription(
         chat_id=chat_id,
         cluster_name=cluster_name.strip()[:MAX_CLUSTER_NAME],
         batch_year=batch_year,
-        kinds=_kinds_csv(kinds),
-        lead_days=_leads_csv(lead_days),
+        kinds=_kinds_list(kinds),
+        lead_days=_leads_list(lead_days),
         lang=lang,
         active=True,
         created_at=utc(now),
@@ -130,12 +130,11 @@ def subscribe(
     kinds and lead times, and the new cluster name when `rename` (a name the user typed in
     /remind replaces an earlier one; /subscribe's made-up name never replaces a typed one).
     """
-    kinds_csv, leads_csv = _kinds_csv(kinds), _leads_csv(lead_days)
+    kind_list, lead_list = _kinds_list(kinds), _leads_list(lead_days)
     for _attempt in range(2):  # a concurrent insert of the same batch: merge into it instead
         existing = find_active(session, user_id=user_id, chat_id=chat_id, batch_year=batch_year)
         if existing is not None:
-            return _merge_into(session, existing, kinds_csv.split(","),
-                               [int(d) for d in leads_csv.split(",")],
+            return _merge_into(session, existing, kind_list, lead_list,
                                cluster_name if rename else existing.cluster_name, lang)
         try:
             sub = create_subscription(
@@ -156,10 +155,10 @@ def _merge_into(
     cluster_name: str,
     lang: str,
 ) -> Subscribed:
-    merged_kinds = _kinds_csv([*sub.kind_list, *kinds])
-    merged_leads = _leads_csv([*sub.lead_list, *leads])
+    merged_kinds = _kinds_list([*sub.kind_list, *kinds])
+    merged_leads = _leads_list([*sub.lead_list, *leads])
     name = cluster_name.strip()[:MAX_CLUSTER_NAME]
-    if (merged_kinds, merged_leads) == (sub.kinds, sub.lead_days) and name == sub.cluster_name:
+    if (merged_kinds, merged_leads) == (sub.kind_list, sub.lead_list) and name == sub.cluster_name:
         return Subscribed(sub, "unchanged")
     sub.kinds, sub.lead_days, sub.lang = merged_kinds, merged_leads, lang
     if name:
@@ -202,8 +201,8 @@ def merge_duplicate_subscriptions(session: Session) -> int:
         if len(group) < 2:
             continue
         survivor, duplicates = group[0], group[1:]
-        survivor.kinds = _kinds_csv([k for s in group for k in s.kind_list])
-        survivor.lead_days = _leads_csv([d for s in group for d in s.lead_list])
+        survivor.kinds = _kinds_list([k for s in group for k in s.kind_list])
+        survivor.lead_days = _leads_list([d for s in group for d in s.lead_list])
         _fold_deliveries(session, survivor, duplicates)
         for dup in duplicates:
             session.delete(dup)

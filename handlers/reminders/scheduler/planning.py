@@ -36,10 +36,10 @@ def due_reminders(
     """Pure planning step: which (subscription, deadline, lead) are due now (see module doc)."""
     tz = zone
     today = local_date(now, tz)
-    plans: dict[tuple[int | None, str], tuple[Deadline, ...]] = {}
+    plans: dict[tuple[int | None, tuple[str, ...]], tuple[Deadline, ...]] = {}
     out: list[DueReminder] = []
     for sub in subs:
-        cache_key = (sub.batch_year, sub.kinds)
+        cache_key = (sub.batch_year, tuple(sub.kind_list))
         if cache_key not in plans:
             try:
                 plans[cache_key] = plan_for(sub.batch_year, today, custom, sub.kind_list)

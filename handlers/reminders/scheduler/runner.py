@@ -22,6 +22,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 
@@ -74,8 +75,11 @@ class ReminderScheduler:
         clock: Clock,
         settings: Settings,
         sender: Sender,
+        on_report: Callable[[RunReport], None] | None = None,
     ) -> None:
         self.db = db
+        # Told what every pass of the loop did (the metrics count due/sent/failed/dead).
+        self.on_report = on_report
         self.clock = clock
         self.settings = settings
         self.sender = sender
@@ -123,6 +127,8 @@ class ReminderScheduler:
         while not self._stopping:
             try:
                 report = await self.run_once(bot)
+                if self.on_report is not None:
+                    self.on_report(report)
                 if report.claimed:
                     logger.info("reminders: %s", report.to_json())
             except asyncio.CancelledError:
@@ -248,8 +254,11 @@ class ReminderScheduler:
         lease = self.settings.reminder_lease_seconds
         while True:
             await asyncio.sleep(lease / 3)
-            await asyncio.to_thread(self._with_session, repo.renew_lease, tokens=list(tokens),
-                                    now=self._now(), lease_seconds=lease)
+            try:
+                await asyncio.to_thread(self._with_session, repo.renew_lease,
+                                        tokens=list(tokens), now=self._now(), lease_seconds=lease)
+            except Exception:  # one failed renewal must not end the heartbeat: try again soon
+                logger.exception("could not renew the reminder leases")
 
     def _with_session(self, func: object, **kwargs: object) -> object:
         with self.db.session() as session:

@@ -18,11 +18,11 @@ from aiogram.types import (
     Message,
 )
 
-from bot.channels.dedup import MemoryDeduplicator
 from bot.channels.identity import FIRST_FOREIGN_ID, Identities, IdentityError, forget_user
 from bot.channels.routing import ChannelSender, RoutingSession
 from bot.channels.wecom.channel import WeComChannel
 from infra.db import Database
+from infra.dedup import MemoryDeduplicator
 from infra.sender import Sender
 from infra.settings import Settings
 from tests.support.wecom_api import WeComStandIn

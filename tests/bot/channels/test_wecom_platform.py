@@ -12,7 +12,6 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiohttp import web
 from wechatpy.enterprise.crypto import WeChatCrypto
 
-from bot.channels.dedup import MemoryDeduplicator, SqlDeduplicator
 from bot.channels.wecom.callback import Inbound, WeComCallback
 from bot.channels.wecom.client import WeComClient
 from bot.channels.wecom.errors import WeComContentError, WeComRateLimited
@@ -25,6 +24,7 @@ from bot.channels.wecom.render import (
 )
 from bot.channels.wecom.settings import ChannelConfigError, WeComSettings
 from infra.db import Database
+from infra.dedup import DatabaseDeduplicator, MemoryDeduplicator
 from tests.support.wecom_api import WeComStandIn, decrypt, encrypt, signature
 
 # WeCom's published sample (developer.work.weixin.qq.com/document/path/90968, and the
@@ -168,15 +168,16 @@ async def test_callback_refuses_another_corp_id_even_with_a_valid_signature() ->
     assert [m.msg_id for m in received] == ["4"]
 
 
-def test_sql_deduplicator_remembers_across_instances(tmp_path: Any) -> None:
+def test_database_deduplicator_remembers_across_instances(tmp_path: Any) -> None:
     db = Database(f"sqlite:///{tmp_path / 'dedup.sqlite3'}")
-    first = SqlDeduplicator(db.engine)
-    assert first.first_time_sync("wecom", "msg:1")
-    assert not first.first_time_sync("wecom", "msg:1")
-    assert first.first_time_sync("feishu", "msg:1")  # channels do not collide
+    db.create_all()
+    first = DatabaseDeduplicator(db)
+    assert asyncio.run(first.first_time("wecom", "msg:1"))
+    assert not asyncio.run(first.first_time("wecom", "msg:1"))
+    assert asyncio.run(first.first_time("feishu", "msg:1"))  # channels do not collide
     db.dispose()
     again = Database(f"sqlite:///{tmp_path / 'dedup.sqlite3'}")  # a restart
-    assert not asyncio.run(SqlDeduplicator(again.engine).first_time("wecom", "msg:1"))
+    assert not asyncio.run(DatabaseDeduplicator(again).first_time("wecom", "msg:1"))
     again.dispose()
 
 

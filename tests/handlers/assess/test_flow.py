@@ -254,8 +254,8 @@ async def test_cancel_keeps_the_draft_and_not_sure_is_unknown(
     await h.settle()
     with h.db.session() as session:
         rows = repo.answer_rows(session, assessment_id=_draft(h).id)  # type: ignore[attr-defined]
-    assert [(r.indicator, r.value_json, r.raw_text) for r in rows] == [
-        ("no_major_incidents", "null", "不确定")
+    assert [(r.indicator, r.value, r.raw_text) for r in rows] == [
+        ("no_major_incidents", None, "不确定")
     ]
     offer = await h.reply(USER, "/assess", "未完成的自评")
     again = await h.click(USER, offer, "重新开始", "选择认定标准")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from sqlmodel import select
@@ -20,8 +19,8 @@ NOW = datetime(2026, 4, 20, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Iterator[Database]:
-    database = Database(f"sqlite:///{tmp_path / 'repo.sqlite3'}")
+def db(db_url: str) -> Iterator[Database]:
+    database = Database(db_url)
     database.create_all()
     with database.session() as session:
         for user_id in (1, 2):

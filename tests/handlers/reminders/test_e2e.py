@@ -35,8 +35,8 @@ async def test_subscribe_short_form(make_harness: HarnessFactory) -> None:
     assert "不会重复" in again.text
     subs = subscriptions(h)
     assert len(subs) == 1
-    assert subs[0].kinds == "annual_report,renewal_review,custom"  # type: ignore[attr-defined]
-    assert subs[0].lead_days == "30,7,1"  # type: ignore[attr-defined]
+    assert subs[0].kinds == ["annual_report", "renewal_review", "custom"]  # type: ignore[attr-defined]
+    assert subs[0].lead_days == [30, 7, 1]  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize(
@@ -89,8 +89,8 @@ async def test_remind_guided_flow(make_harness: HarnessFactory) -> None:
     assert done.buttons == []
     (sub,) = subscriptions(h)
     assert sub.batch_year == 2023  # type: ignore[attr-defined]
-    assert sub.kinds == "renewal_review,custom"  # type: ignore[attr-defined]
-    assert sub.lead_days == "90,30,7,1"  # type: ignore[attr-defined]
+    assert sub.kinds == ["renewal_review", "custom"]  # type: ignore[attr-defined]
+    assert sub.lead_days == [90, 30, 7, 1]  # type: ignore[attr-defined]
     assert sub.cluster_name == "A县<电子>&集群"  # type: ignore[attr-defined]
 
 

@@ -52,8 +52,8 @@ async def test_remind_then_subscribe_is_one_subscription(make_harness: HarnessFa
     assert "A县电子集群" in merged.text  # the typed name stays
     (sub,) = active(h)
     assert sub.cluster_name == "A县电子集群"
-    assert sub.lead_days == "90,30,7,1"  # the union of both set-ups
-    assert sub.kinds == "annual_report,renewal_review,custom"
+    assert sub.lead_days == [90, 30, 7, 1]  # the union of both set-ups
+    assert sub.kinds == ["annual_report", "renewal_review", "custom"]
     again = await h.reply(USER, "/subscribe 2022", "已订阅过")
     assert "不会重复" in again.text
     assert len(active(h)) == 1
@@ -66,7 +66,7 @@ async def test_subscribe_then_remind_merges_and_takes_the_typed_name(
     await h.reply(USER, "/subscribe 2023", "已订阅")
     await _remind(h, "B市集群", "2023年")
     (sub,) = active(h)
-    assert (sub.batch_year, sub.cluster_name, sub.lead_days) == (2023, "B市集群", "90,30,7,1")
+    assert (sub.batch_year, sub.cluster_name, sub.lead_days) == (2023, "B市集群", [90, 30, 7, 1])
     await h.reply(USER, "/subscribe 2024", "已订阅")  # another batch is another subscription
     assert [s.batch_year for s in active(h)] == [2023, 2024]
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from icalendar import Calendar
@@ -28,8 +27,8 @@ TODAY = date(2025, 3, 31)
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Database:
-    database = Database(f"sqlite:///{tmp_path / 'r.sqlite3'}")
+def db(db_url: str) -> Database:
+    database = Database(db_url)
     database.create_all()
     yield database  # type: ignore[misc]
     database.dispose()
@@ -228,3 +227,36 @@ def test_ics_export() -> None:
     assert "A县&集群" in str(events[0]["summary"])
     assert build_ics([CalendarEntry(7, "A县&集群", d, (30, 1)) for d in plan.deadlines],
                      now=NOW) == data  # deterministic: re-import updates, never duplicates
+
+
+def test_postgresql_claims_skip_rows_another_claimer_holds(pg_url: str) -> None:
+    """FOR UPDATE SKIP LOCKED: while another scheduler's transaction holds some rows, a claim
+    returns the others at once instead of waiting (statement_timeout would fail it) or taking
+    the held ones."""
+    from sqlalchemy import text
+
+    db = Database(pg_url)
+    db.create_all()
+    sub_ids = [_sub(db, user_id=i, chat_id=i) for i in range(1, 7)]
+    with db.session() as session:
+        repo.ensure_deliveries(session, due=[_due(s) for s in sub_ids], now=NOW)
+        ids = sorted(int(r.id or 0) for r in repo.list_deliveries(session))
+    other = db.engine.connect()
+    try:
+        other.execute(
+            text("SELECT id FROM reminder_delivery WHERE id = ANY(:ids) FOR UPDATE"),
+            {"ids": ids[:3]},
+        )
+        with db.session() as session:
+            session.execute(text("SET statement_timeout = 2000"))
+            rows = repo.claim_batch(session, token="mine", now=NOW, lease_seconds=60,
+                                    today=TODAY, limit=10)
+        assert sorted(int(r.id or 0) for r in rows) == ids[3:]
+    finally:
+        other.rollback()
+        other.close()
+    with db.session() as session:  # released rows are claimable again
+        rows = repo.claim_batch(session, token="next", now=NOW, lease_seconds=60, today=TODAY,
+                                limit=10)
+    assert sorted(int(r.id or 0) for r in rows) == ids[:3]
+    db.dispose()

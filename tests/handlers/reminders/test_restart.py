@@ -30,5 +30,5 @@ async def test_remind_survives_a_restart(make_harness: HarnessFactory) -> None:
     await h.click(USER, confirm, "确认订阅", "已订阅")
     with h.db.session() as session:
         (sub,) = repo.list_subscriptions(session, user_id=USER)
-    assert (sub.cluster_name, sub.batch_year, sub.lead_days) == ("重启县集群", 2023, "30,14,7,1")
+    assert (sub.cluster_name, sub.batch_year, sub.lead_days) == ("重启县集群", 2023, [30, 14, 7, 1])
     assert years.button_texts[0] == "2022"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from datetime import datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -60,8 +59,9 @@ def fast_settings(**overrides: object) -> Settings:
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Database:
-    database = Database(f"sqlite:///{tmp_path / 'reminders.sqlite3'}")
+def db(db_url: str) -> Database:
+    # SQLite file, and PostgreSQL when TEST_DATABASE_URL is set (tests/support/engines.py).
+    database = Database(db_url)
     database.create_all()
     yield database  # type: ignore[misc]
     database.dispose()
@@ -184,15 +184,15 @@ async def test_crash_after_claim_is_retried_only_after_the_lease(db: Database) -
     assert len(tg.delivered) == 1
 
 
-async def test_two_schedulers_on_one_sqlite_file_never_double_send(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'shared.sqlite3'}"
-    first, second = Database(url), Database(url)
+async def test_two_schedulers_on_one_database_never_double_send(db_url: str) -> None:
+    """SQLite: one file, two engines; PostgreSQL: FOR UPDATE SKIP LOCKED claims."""
+    first, second = Database(db_url), Database(db_url)
     first.create_all()
     clock = MutableClock(at("2025-03-01T10:00"))
     for chat in range(1, 121):
         subscribe(first, chat_id=chat, created=clock.now)
     clock.now = at("2025-03-31T09:00")
-    tg = FakeTelegram(latency=0.002)
+    tg = FakeTelegram(latency=0.03)  # slow enough that both are still claiming
     settings = fast_settings(reminder_batch_size=7)
     a = make_scheduler(first, clock, settings=settings)
     b = make_scheduler(second, clock, settings=settings)

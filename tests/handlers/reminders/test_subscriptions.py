@@ -46,7 +46,7 @@ def test_subscribe_merges_instead_of_duplicating(db: Database) -> None:
     assert merged.outcome == "merged" and merged.subscription.id == first.subscription.id
     sub = merged.subscription
     assert (sub.kinds, sub.lead_days, sub.cluster_name) == (
-        "annual_report,renewal_review", "30,7,1", "A")
+        ["annual_report", "renewal_review"], [30, 7, 1], "A")
     renamed = _subscribe(db, cluster_name="C")
     assert renamed.subscription.cluster_name == "C"
     # Other batches, other chats, other users and "not yet recognised" are separate.
@@ -84,8 +84,10 @@ def _old_release_database(path: Path) -> Database:
     with sqlite3.connect(path) as raw:
         raw.execute("DROP INDEX uq_reminder_subscription_batch")
     with database.session() as session:
-        for name, kinds, leads in (("2022年批次集群", "annual_report,renewal_review,custom",
-                                    "30,7,1"), ("A县集群", "renewal_review", "90,30")):
+        for name, kinds, leads in (
+            ("2022年批次集群", ["annual_report", "renewal_review", "custom"], [30, 7, 1]),
+            ("A县集群", ["renewal_review"], [90, 30]),
+        ):
             session.add(ReminderSubscription(
                 user_id=5, chat_id=5, cluster_name=name, batch_year=2022, kinds=kinds,
                 lead_days=leads, created_at=NOW))
@@ -117,8 +119,8 @@ def test_upgrade_folds_duplicates_and_builds_the_index(tmp_path: Path) -> None:
         assert upgrade(database) == 0  # idempotent
         with database.session() as session:
             (sub,) = repo.list_subscriptions(session, active_only=False)
-            assert sub.kinds == "annual_report,renewal_review,custom"
-            assert sub.lead_days == "90,30,7,1"
+            assert sub.kinds == ["annual_report", "renewal_review", "custom"]
+            assert sub.lead_days == [90, 30, 7, 1]
             by_key = {(d.deadline_key, d.lead_days): d.status
                       for d in repo.list_deliveries(session)}
             # The annual report reminder was already sent under the duplicate: it stays sent

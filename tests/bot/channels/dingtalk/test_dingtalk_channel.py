@@ -19,10 +19,10 @@ from aiogram.types import (
 )
 
 from bot.channels.config import ChannelConfigError
-from bot.channels.dedup import MemoryDeduplicator
 from bot.channels.dingtalk.channel import DingTalkChannel
 from bot.channels.identity import Identities
 from infra.db import Database
+from infra.dedup import MemoryDeduplicator
 from infra.settings import Settings
 from tests.support.dingtalk_api import CLIENT_ID, CLIENT_SECRET, ROBOT_CODE, DingTalkStandIn
 

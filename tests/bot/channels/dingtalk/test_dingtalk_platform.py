@@ -11,12 +11,12 @@ import pytest
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.channels.config import ChannelConfigError
-from bot.channels.dedup import MemoryDeduplicator
 from bot.channels.dingtalk.api import DingTalkApi, DingTalkApiError, Target
 from bot.channels.dingtalk.render import build_card, markdown_message, markdown_parts
 from bot.channels.dingtalk.settings import DingTalkSettings, load_dingtalk_settings
 from bot.channels.dingtalk.stream import SmebotStreamClient
 from bot.channels.inbound import InboundAction, InboundEvent, InboundMessage
+from infra.dedup import MemoryDeduplicator
 from tests.support.dingtalk_api import CLIENT_ID, CLIENT_SECRET, ROBOT_CODE, DingTalkStandIn
 
 KEYBOARD = InlineKeyboardMarkup(inline_keyboard=[

@@ -19,10 +19,10 @@ from aiogram.types import (
 )
 
 from bot.channels.config import ChannelConfigError
-from bot.channels.dedup import MemoryDeduplicator
 from bot.channels.feishu.channel import FeishuChannel
 from bot.channels.identity import Identities
 from infra.db import Database
+from infra.dedup import MemoryDeduplicator
 from infra.settings import Settings
 from tests.support.feishu_api import (
     APP_ID,

@@ -9,15 +9,15 @@ from pathlib import Path
 
 import pytest
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
-from sqlalchemy import create_engine
 
 from bot.channels.config import ChannelConfigError
-from bot.channels.dedup import MemoryDeduplicator, SqlDeduplicator
 from bot.channels.feishu.api import FeishuApi, FeishuApiError
 from bot.channels.feishu.render import render_cards
 from bot.channels.feishu.settings import load_feishu_settings
 from bot.channels.feishu.transport import FeishuEventRouter, FeishuHttpCallback
 from bot.channels.inbound import InboundAction, InboundEvent, InboundMessage
+from infra.db import Database
+from infra.dedup import DatabaseDeduplicator, MemoryDeduplicator
 from tests.support.feishu_api import (
     APP_ID,
     APP_SECRET,
@@ -195,11 +195,17 @@ async def test_card_action_becomes_inbound_action(feishu: FeishuStandIn) -> None
         await callback.stop()
 
 
+def _dedup_db(url: str) -> Database:
+    db = Database(url)
+    db.create_all()  # the dedup_keys table (registered by infra.dedup)
+    return db
+
+
 async def test_event_ids_survive_a_restart(feishu: FeishuStandIn, tmp_path: Path) -> None:
     url_db = f"sqlite:///{tmp_path / 'seen.sqlite3'}"
     event = feishu.message_event("ou_alice", "问一次", event_id="ev-restart")
     for _ in range(2):  # two "processes" on the same database
-        callback, sink, url = await start_callback(feishu, SqlDeduplicator(create_engine(url_db)))
+        callback, sink, url = await start_callback(feishu, DatabaseDeduplicator(_dedup_db(url_db)))
         try:
             assert (await feishu.post_event(url, event))[0] == 200
             await asyncio.sleep(0.3)

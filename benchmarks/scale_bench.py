@@ -1,0 +1,528 @@
+"""Scale benchmark: two bot replicas (`smebot run`, webhook mode, one port via SO_REUSEPORT) on
+PostgreSQL + Redis against the Bot API stand-in (tests/support/bot_api.py).
+
+    .venv/bin/python benchmarks/scale_bench.py                     # all three parts
+    .venv/bin/python benchmarks/scale_bench.py --parts a --n 2000  # a smaller reminder run
+
+(a) N due reminders (default 10,000) with injected 429s and 5xxs; replica A is SIGKILLed when
+    half are delivered and started again: delivered, duplicates, lost, and messages per second
+    against the one global limit (SEND_RATE_PER_SECOND, shared through Redis).
+(b) 500 users each in the middle of /assess while replica A restarts (SIGTERM, start again);
+    each then answers the next question, landing on whichever replica the kernel picks:
+    sessions lost = users who do not get the next question.
+(c) 1,000 users asking at once: answer latency p50/p95 (webhook POST -> reply recorded by the
+    stand-in) and replies per second, with one replica and with two.
+
+Each run uses a fresh PostgreSQL schema and a fresh Redis key prefix, dropped at the end.
+The stand-in plays Telegram: the bench POSTs updates to the webhook like Telegram does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+import aiohttp
+from sqlalchemy import create_engine, text
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from tests.support.bot_api import BotAPIStandIn, SentMessage  # noqa: E402
+
+STEP = re.compile(r"第\s*(\d+/\d+)\s*步")
+SMEBOT = str(Path(sys.executable).with_name("smebot"))
+SECRET = "scale-bench-secret"
+WEBHOOK_PATH = "/tg"
+CHAT_BASE = 20_000_000
+QUESTIONS = (
+    "集群认定后有效期多久？",
+    "年度工作情况什么时候报送？",
+    "特色产业集群的认定标准有哪些？",
+    "复核不通过会怎样？",
+    "集群主导产业占比要求是多少？",
+    "申报需要哪些材料？",
+    "中小企业产值占比要达到多少？",
+    "What is the validity period of a cluster?",
+)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def with_search_path(url: str, schema: str) -> str:
+    separator = "&" if "?" in url else "?"
+    return f"{url}{separator}options={quote(f'-csearch_path={schema}')}"
+
+
+class Replica:
+    """One `smebot run` process (webhook mode, the scheduler inside)."""
+
+    def __init__(self, name: str, env: dict[str, str], metrics_port: int, log: Path) -> None:
+        self.name = name
+        self.env = {**env, "METRICS_PORT": str(metrics_port)}
+        self.metrics_port = metrics_port
+        self.log = log
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        handle = self.log.open("ab")
+        self.proc = subprocess.Popen(
+            [SMEBOT, "run"], env=self.env, stdout=handle, stderr=subprocess.STDOUT, cwd=ROOT
+        )
+
+    async def ready(self, timeout: float = 180.0) -> None:  # noqa: ASYNC109
+        deadline = time.monotonic() + timeout
+        url = f"http://127.0.0.1:{self.metrics_port}/healthz"
+        async with aiohttp.ClientSession() as http:
+            while time.monotonic() < deadline:
+                if self.proc is not None and self.proc.poll() is not None:
+                    raise RuntimeError(f"replica {self.name} exited: see {self.log}")
+                with contextlib.suppress(aiohttp.ClientError, OSError):
+                    async with http.get(url) as response:
+                        if response.status == 200:
+                            return
+                await asyncio.sleep(0.2)
+        raise TimeoutError(f"replica {self.name} not healthy after {timeout}s: see {self.log}")
+
+    def kill(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait()
+
+    async def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            await asyncio.to_thread(self.proc.wait, 60)
+
+
+class Bench:
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.schema = f"scale_{uuid.uuid4().hex[:10]}"
+        self.prefix = f"smebot-scale-{uuid.uuid4().hex[:8]}"
+        self.db_url = with_search_path(args.database_url, self.schema)
+        self.engine = create_engine(args.database_url)
+        self.schema_engine = create_engine(self.db_url, pool_size=2)
+        self.tmp = Path(tempfile.mkdtemp(prefix="smebot-scale-"))
+        self.api = BotAPIStandIn()
+        self.port = free_port()
+        self.replicas: list[Replica] = []
+        self.http: aiohttp.ClientSession | None = None
+
+    # -- set-up ------------------------------------------------------------------------------
+
+    async def setup(self) -> None:
+        with self.engine.begin() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{self.schema}"'))
+        await self.api.start()
+        env = {
+            **os.environ,
+            "TELEGRAM_BOT_TOKEN": self.api.token,
+            "TELEGRAM_API_BASE": self.api.base_url,
+            "WEBHOOK_URL": f"https://bot.example.test{WEBHOOK_PATH}",
+            "WEBHOOK_SECRET": SECRET,
+            "WEBHOOK_HOST": "127.0.0.1",
+            "WEBHOOK_PORT": str(self.port),
+            "DATABASE_URL": self.db_url,
+            "REDIS_URL": self.args.redis_url,
+            "REDIS_PREFIX": self.prefix,
+            "SMEBOT_DATA_DIR": str(self.args.data_dir),
+            "SEND_RATE_PER_SECOND": str(self.args.rate),
+            "SEND_RATE_PER_CHAT_PER_SECOND": "1",
+            "REMINDER_LEASE_SECONDS": str(self.args.lease),
+            "REMINDER_POLL_SECONDS": "0.5",
+            "REMINDER_BATCH_SIZE": str(max(50, int(self.args.rate))),
+            "REMINDER_RETRY_DELAY_SECONDS": "0.5",
+            "TELEGRAM_RETRY_BASE_DELAY": "0.2",
+            "SEND_MAX_ATTEMPTS": "4",
+            # Sends between "about to send" and "outcome committed": what a SIGKILL can resend.
+            "REMINDER_MAX_UNSETTLED": str(self.args.max_unsettled),
+            "THROTTLE_SECONDS": "0",
+            "HF_HUB_OFFLINE": "1",
+            "PYTHONPATH": str(ROOT),
+        }
+        env.pop("SMEBOT_NOW", None)
+        # The schema first, once (replicas would also do it at start-up, under a lock).
+        await asyncio.to_thread(
+            subprocess.run, [SMEBOT, "db", "upgrade"], env=env, check=True, cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+        )
+        for name in ("A", "B"):
+            self.replicas.append(
+                Replica(name, env, free_port(), self.tmp / f"replica-{name}.log")
+            )
+        self.http = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=200, force_close=True)
+        )
+
+    async def start_replicas(self, which: list[Replica] | None = None) -> None:
+        for replica in which or self.replicas:
+            replica.start()
+        await asyncio.gather(*(r.ready() for r in which or self.replicas))
+
+    async def teardown(self) -> None:
+        for replica in self.replicas:
+            replica.kill()
+        if self.http is not None:
+            await self.http.close()
+        await self.api.close()
+        self.schema_engine.dispose()
+        with self.engine.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE'))
+        self.engine.dispose()
+        import redis
+
+        client = redis.Redis.from_url(self.args.redis_url)
+        keys = list(client.scan_iter(match=f"{self.prefix}:*", count=1000))
+        if keys:
+            client.delete(*keys)
+        client.close()
+
+    # -- webhook deliveries ------------------------------------------------------------------
+
+    async def post(self, update: dict[str, Any]) -> None:
+        assert self.http is not None
+        url = f"http://127.0.0.1:{self.port}{WEBHOOK_PATH}"
+        headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+        for attempt in range(50):  # like Telegram: retry until a replica takes it
+            try:
+                async with self.http.post(url, json=update, headers=headers) as response:
+                    if response.status == 200:
+                        return
+            except (aiohttp.ClientError, OSError):
+                pass
+            await asyncio.sleep(0.1 * (attempt + 1))
+        raise RuntimeError(f"no replica accepted update {update['update_id']}")
+
+    # -- (a) reminders -----------------------------------------------------------------------
+
+    def seed_reminders(self, n: int) -> None:
+        tz = ZoneInfo("Asia/Shanghai")
+        today = datetime.now(tz).date()
+        due = today + timedelta(days=10)
+        moment = datetime.combine(due - timedelta(days=30), datetime.min.time(), tzinfo=tz)
+        created = (moment - timedelta(days=1)).astimezone(UTC)
+        with self.schema_engine.begin() as connection:
+            connection.execute(
+                text("INSERT INTO reminder_custom_deadline (title, due, active, created_at) "
+                     "VALUES ('2026年省级推荐截止（压测）', :due, true, :at)"),
+                {"due": due, "at": created},
+            )
+            rows = [
+                {"user_id": CHAT_BASE + i, "chat_id": CHAT_BASE + i,
+                 "cluster_name": f"集群{i:05d}", "at": created}
+                for i in range(n)
+            ]
+            connection.execute(
+                text("INSERT INTO reminder_subscription (user_id, chat_id, cluster_name, "
+                     "batch_year, kinds, lead_days, lang, active, created_at) VALUES "
+                     "(:user_id, :chat_id, :cluster_name, 2022, '[\"custom\"]', '[30]', 'zh', "
+                     "true, :at)"),
+                rows,
+            )
+        for i in range(n):
+            chat_id = CHAT_BASE + i
+            self.api.chats[chat_id] = {"id": chat_id, "type": "private", "first_name": f"U{i}"}
+
+    def delivery_counts(self) -> dict[str, int]:
+        with self.schema_engine.connect() as connection:
+            return dict(connection.execute(  # type: ignore[arg-type]
+                text("SELECT status, count(*) FROM reminder_delivery GROUP BY status")
+            ).all())
+
+    async def part_a(self) -> dict[str, Any]:
+        n, rate = self.args.n, self.args.rate
+        self.seed_reminders(n)
+        seen = {"index": 0, "ok": 0}
+
+        def sent_ok() -> int:  # incremental: the request log grows to tens of thousands
+            requests = self.api.requests
+            for request in requests[seen["index"]:]:
+                if request.method == "sendMessage" and request.status == 200:
+                    seen["ok"] += 1
+            seen["index"] = len(requests)
+            return seen["ok"]
+
+        stop = asyncio.Event()
+
+        async def inject() -> None:
+            ticks = max(1, int(n / rate / 2))
+            per_429 = self.args.inject_429 / ticks
+            per_5xx = self.args.inject_5xx / ticks
+            owed_429 = owed_5xx = 0.0
+            for _ in range(ticks):
+                await asyncio.sleep(2.0)
+                if stop.is_set():
+                    return
+                owed_429 += per_429
+                owed_5xx += per_5xx
+                if owed_429 >= 1:
+                    self.api.fail_next("sendMessage", 429, count=int(owed_429), retry_after=1)
+                    owed_429 -= int(owed_429)
+                if owed_5xx >= 1:
+                    self.api.fail_next("sendMessage", 502, count=int(owed_5xx))
+                    owed_5xx -= int(owed_5xx)
+
+        started = time.monotonic()
+        await self.start_replicas()
+        injector = asyncio.create_task(inject())
+        while sent_ok() < n // 2:  # noqa: ASYNC110 (polling the stand-in's log)
+            await asyncio.sleep(0.05)
+        self.replicas[0].kill()  # SIGKILL: no clean-up at all
+        killed_at_sent = sent_ok()
+        self.replicas[0].start()  # the orchestrator restarts it
+        deadline = time.monotonic() + self.args.timeout
+        while time.monotonic() < deadline:
+            counts = await asyncio.to_thread(self.delivery_counts)
+            if sum(counts.get(s, 0) for s in ("sent", "dead", "expired", "superseded")) >= n:
+                break
+            await asyncio.sleep(0.5)
+        stop.set()
+        injector.cancel()
+        await self.replicas[0].ready()
+        wall = time.monotonic() - started
+        ok_calls = [c for c in self.api.calls("sendMessage", status=200)
+                    if c.chat_id is not None and c.chat_id >= CHAT_BASE]
+        per_chat: dict[int, int] = {}
+        for call in ok_calls:
+            per_chat[int(call.chat_id or 0)] = per_chat.get(int(call.chat_id or 0), 0) + 1
+        times = sorted(c.at for c in ok_calls)
+        span = times[-1] - times[0] if len(times) > 1 else 0.0
+        peak = window_peak(times, 1.0)
+        return {
+            "n": n, "rate_limit": rate,
+            "delivered": len(per_chat),
+            "duplicates": sum(v - 1 for v in per_chat.values()),
+            "lost": n - len(per_chat),
+            "dead": self.delivery_counts().get("dead", 0),
+            "injected_429": len(self.api.calls("sendMessage", status=429)),
+            "injected_5xx": len(self.api.calls("sendMessage", status=502)),
+            "killed_at": killed_at_sent,
+            "msgs_per_s": len(ok_calls) / span if span else 0.0,
+            "peak_1s": peak,
+            "per_second": per_second(times),
+            "wall_s": wall,
+        }
+
+    # -- (b) /assess across a restart --------------------------------------------------------
+
+    async def wait_for(self, chat_id: int, predicate: Any, after: int,
+                       timeout: float = 60.0) -> SentMessage | None:  # noqa: ASYNC109
+        try:
+            return await self.api.wait_for(chat_id, predicate, timeout, after=after)
+        except TimeoutError:
+            return None
+
+    async def part_b(self, users: int) -> dict[str, Any]:
+        base = 30_000_000
+        ids = [base + i for i in range(users)]
+        started: dict[int, SentMessage] = {}
+
+        async def begin(user_id: int) -> None:
+            mark = self.api.mark()
+            await self.post(self.api.send_message(user_id, "/assess"))
+            menu = await self.wait_for(user_id, "选择认定标准", mark)
+            if menu is None:
+                return
+            mark = self.api.mark()
+            await self.post(self.api.press(user_id, menu, "全国（2022年版）"))
+            first = await self.wait_for(user_id, lambda m: "第 2/" in m.text, mark)
+            if first is not None:
+                started[user_id] = first
+
+        await gather_limited([begin(u) for u in ids], 100)
+        in_flow = len(started)
+        # Replica A restarts while every user answers the question in front of them.
+        restart = asyncio.create_task(self.restart_replica(self.replicas[0]))
+        continued = 0
+
+        async def answer(user_id: int) -> bool:
+            question = started[user_id]
+            step = step_of(question.text)
+            button = "是" if "是" in question.button_texts else "跳过"
+            mark = self.api.mark()
+            await self.post(self.api.press(user_id, question, button))
+            reply = await self.wait_for(
+                user_id, lambda m: step_of(m.text) not in (None, step), mark
+            )
+            return reply is not None
+
+        await asyncio.sleep(0.5)  # A is going down now
+        results = await gather_limited([answer(u) for u in started], 100)
+        continued = sum(results)
+        await restart
+        return {"users": users, "in_flow_before": in_flow, "continued": continued,
+                "lost": in_flow - continued}
+
+    async def restart_replica(self, replica: Replica) -> None:
+        await replica.stop()
+        replica.start()
+        await replica.ready()
+
+    # -- (c) 1,000 questions at once ---------------------------------------------------------
+
+    async def part_c(self, users: int, base: int) -> dict[str, Any]:
+        latencies: list[float] = []
+
+        async def ask(index: int) -> None:
+            user_id = base + index
+            mark = self.api.mark()
+            update = self.api.send_message(user_id, QUESTIONS[index % len(QUESTIONS)])
+            sent = time.monotonic()
+            await self.post(update)
+            reply = await self.wait_for(user_id, lambda m: True, mark, timeout=300)
+            if reply is not None:
+                latencies.append(time.monotonic() - sent)
+
+        started = time.monotonic()
+        await asyncio.gather(*(ask(i) for i in range(users)))
+        wall = time.monotonic() - started
+        latencies.sort()
+        return {
+            "users": users, "answered": len(latencies),
+            "p50_ms": 1000 * statistics.median(latencies) if latencies else 0.0,
+            "p95_ms": 1000 * latencies[int(0.95 * (len(latencies) - 1))] if latencies else 0.0,
+            "replies_per_s": len(latencies) / wall if wall else 0.0,
+            "wall_s": wall,
+        }
+
+
+def step_of(text: str) -> str | None:
+    """"第 3/10 步" -> "3/10" (the question the /assess message shows)."""
+    found = STEP.search(text)
+    return found.group(1) if found else None
+
+
+def per_second(times: list[float]) -> list[int]:
+    """Sends in each whole second from the first one (the timeline of part a)."""
+    if not times:
+        return []
+    counts = [0] * (int(times[-1] - times[0]) + 1)
+    for moment in times:
+        counts[int(moment - times[0])] += 1
+    return counts
+
+
+def window_peak(times: list[float], width: float) -> int:
+    """The most events in any window of `width` seconds."""
+    best = start = 0
+    for end, moment in enumerate(times):
+        while moment - times[start] >= width:
+            start += 1
+        best = max(best, end - start + 1)
+    return best
+
+
+async def gather_limited(coros: list[Any], limit: int) -> list[Any]:
+    gate = asyncio.Semaphore(limit)
+
+    async def run(coro: Any) -> Any:
+        async with gate:
+            return await coro
+
+    return await asyncio.gather(*(run(c) for c in coros))
+
+
+async def main_async(args: argparse.Namespace) -> dict[str, Any]:
+    bench = Bench(args)
+    results: dict[str, Any] = {}
+    await bench.setup()
+    try:
+        if "a" in args.parts:
+            results["a"] = await bench.part_a()
+            print_a(results["a"])
+        else:
+            await bench.start_replicas()
+        if "b" in args.parts:
+            results["b"] = await bench.part_b(args.assess_users)
+            print_b(results["b"])
+        if "c" in args.parts:
+            await bench.replicas[1].stop()
+            one = await bench.part_c(args.askers, 40_000_000)
+            bench.replicas[1].start()
+            await bench.replicas[1].ready()
+            two = await bench.part_c(args.askers, 50_000_000)
+            results["c"] = {"one": one, "two": two}
+            print_c(one, two)
+    finally:
+        await bench.teardown()
+    return results
+
+
+def print_a(r: dict[str, Any]) -> None:
+    print(f"(a) reminders: {r['n']:,} due, limit {r['rate_limit']:.0f}/s, replica A SIGKILLed "
+          f"at {r['killed_at']:,} sent and restarted")
+    print(f"    delivered {r['delivered']:,} / duplicates {r['duplicates']} / lost {r['lost']} "
+          f"(dead letters {r['dead']}; injected 429: {r['injected_429']}, "
+          f"5xx: {r['injected_5xx']})")
+    print(f"    {r['msgs_per_s']:.1f} msgs/s = {100 * r['msgs_per_s'] / r['rate_limit']:.0f}% of "
+          f"the limit; busiest second {r['peak_1s']} msgs; wall {r['wall_s']:.0f} s")
+    print(f"    sends per second: {r['per_second']}")
+
+
+def print_b(r: dict[str, Any]) -> None:
+    print(f"(b) /assess across a restart: {r['in_flow_before']} of {r['users']} users mid-flow, "
+          f"{r['continued']} continued, sessions lost {r['lost']}")
+
+
+def print_c(one: dict[str, Any], two: dict[str, Any]) -> None:
+    print(f"(c) {one['users']:,} users asking at once:")
+    for label, r in (("one replica", one), ("two replicas", two)):
+        print(f"    {label:<12}: answered {r['answered']:,}, p50 {r['p50_ms']:.0f} ms, "
+              f"p95 {r['p95_ms']:.0f} ms, {r['replies_per_s']:.1f} replies/s")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", default=os.environ.get(
+        "TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
+    parser.add_argument("--redis-url", default=os.environ.get(
+        "TEST_REDIS_URL", "redis://127.0.0.1:6379/0"))
+    parser.add_argument("--data-dir", type=Path, default=ROOT / "data",
+                        help="SMEBOT_DATA_DIR with the retrieval index (built if missing)")
+    parser.add_argument("--parts", default="abc")
+    parser.add_argument("--n", type=int, default=10_000)
+    parser.add_argument("--rate", type=float, default=100.0, help="global send limit, msgs/s")
+    parser.add_argument("--lease", type=float, default=30.0,
+                        help="REMINDER_LEASE_SECONDS of the replicas (must exceed any stall)")
+    parser.add_argument("--max-unsettled", type=int, default=10,
+                        help="REMINDER_MAX_UNSETTLED of the replicas")
+    parser.add_argument("--inject-429", type=int, default=10)
+    parser.add_argument("--inject-5xx", type=int, default=30)
+    parser.add_argument("--assess-users", type=int, default=500)
+    parser.add_argument("--askers", type=int, default=1000)
+    parser.add_argument("--timeout", type=float, default=900.0)
+    parser.add_argument("--json", action="store_true", help="also print the results as JSON")
+    args = parser.parse_args(argv)
+    results = asyncio.run(main_async(args))
+    if args.json:
+        print(json.dumps(results, ensure_ascii=False))
+    a, b = results.get("a"), results.get("b")
+    ok = (a is None or (a["duplicates"] == 0 and a["lost"] == 0)) and (b is None or b["lost"] == 0)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

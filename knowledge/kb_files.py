@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from knowledge.datafile import field_path, parse_yaml
+from knowledge.datafile import parse_yaml, validation_error
 from knowledge.errors import KnowledgeDataError
 from knowledge.facts import Cited, parse_records
 from knowledge.models import Article, Document
@@ -117,28 +117,6 @@ def parse_yaml_mapping(path: Path, raw: bytes) -> dict[str, Any]:
     return data
 
 
-def _validation_error(path: Path, exc: ValidationError) -> KnowledgeDataError:
-    error = exc.errors(include_url=False)[0]
-    field_name = field_path(error["loc"])
-    kind = error["type"]
-    if kind == "extra_forbidden":
-        message = "unknown key"
-    elif kind == "missing":
-        message = "required field is missing"
-    elif kind in ("string_too_short", "too_short") or (
-        kind == "string_type" and error.get("input") is None
-    ):
-        message = "must not be empty"
-    else:
-        message = str(error["msg"]).removeprefix("Value error, ")
-        # Cross-field checks name their field in the message ("text: must not be empty"):
-        # move it into the field path so every error reads the same way.
-        head, sep, rest = message.partition(": ")
-        if sep and head.isidentifier():
-            field_name, message = f"{field_name}.{head}", rest
-    return KnowledgeDataError(path, field_name, message)
-
-
 _M = TypeVar("_M", bound=BaseModel)
 
 
@@ -146,7 +124,7 @@ def validate_file(model: type[_M], path: Path, data: dict[str, Any]) -> _M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise _validation_error(path, exc) from None
+        raise validation_error(path, exc) from None
 
 
 # --------------------------------------------------------------------------------------------

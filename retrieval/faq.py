@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from knowledge.datafile import read_yaml
+from knowledge.datafile import read_yaml, validation_error
 from knowledge.errors import KnowledgeDataError
 
 FAQ_PATH = Path(__file__).resolve().parent.parent / "knowledge" / "data" / "faq.yaml"
@@ -61,9 +61,7 @@ def parse_faq(raw: Any, path: Path) -> tuple[FaqEntry, ...]:
     try:
         return _FaqFile.model_validate(raw).entries
     except ValidationError as exc:
-        first = exc.errors()[0]
-        location = ".".join(str(part) for part in first["loc"]) or "(root)"
-        raise KnowledgeDataError(path, location, first["msg"]) from exc
+        raise validation_error(path, exc) from exc
 
 
 def load_faq(path: Path | None = None) -> tuple[FaqEntry, ...]:

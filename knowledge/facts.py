@@ -93,6 +93,19 @@ class ProvincialProcedure(_Record):
     province: str = Field(min_length=2)
 
 
+class ApplicationStep(_Record):
+    """One step of the national recognition procedure, in order (public reporting and
+    第十四条; 第十二、十三条 are missing from the source)."""
+
+    type: Literal["application_step"]
+    order: int = Field(ge=1)
+    actor: str = Field(min_length=2)
+    action: str = Field(min_length=2)
+    actor_en: str = Field(min_length=2)
+    action_en: str = Field(min_length=2)
+    article: str | None = Field(default=None, description="the article of the measures, if any")
+
+
 Record = Annotated[
     Round
     | Batch
@@ -101,7 +114,8 @@ Record = Annotated[
     | AnnualReport
     | ProvincialEdition
     | ProvincialDeadline
-    | ProvincialProcedure,
+    | ProvincialProcedure
+    | ApplicationStep,
     Field(discriminator="type"),
 ]
 _RECORDS: TypeAdapter[tuple[Record, ...]] = TypeAdapter(tuple[Record, ...])
@@ -129,7 +143,7 @@ def parse_records(path: Path, where: str, raw: Any) -> tuple[Record, ...]:
 
 _TAGS = frozenset(
     ("round", "batch", "validity_rule", "renewal_review", "annual_report", "provincial_edition",
-     "provincial_deadline", "provincial_procedure")
+     "provincial_deadline", "provincial_procedure", "application_step")
 )
 
 
@@ -176,6 +190,9 @@ class FactBook:
             (c for c in self._of(RenewalReview) if c.record.batch_year == batch_year), None
         )
 
+    def renewal_reviews(self) -> list[Cited]:
+        return self._of(RenewalReview)
+
     def annual_report(self) -> Cited | None:
         found = self._of(AnnualReport)
         return found[0] if found else None
@@ -200,6 +217,13 @@ class FactBook:
 
     def provincial_procedures(self) -> list[Cited]:
         return self._of(ProvincialProcedure)
+
+    def application_steps(self) -> list[Cited]:
+        return sorted(self._of(ApplicationStep), key=lambda c: c.record.order)
+
+    def provincial_procedure(self, province: str) -> Cited | None:
+        return next((c for c in self._of(ProvincialProcedure) if c.record.province == province),
+                    None)
 
     def provinces_with_facts(self) -> set[str]:
         kinds = (ProvincialEdition, ProvincialDeadline, ProvincialProcedure)

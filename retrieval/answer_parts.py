@@ -8,7 +8,7 @@ from datetime import date
 
 from knowledge.criteria import CriteriaEdition
 from knowledge.facts import Cited
-from knowledge.kb import KnowledgeBase
+from knowledge.kb import KnowledgeBase, Located
 from retrieval.answer import Citation
 from retrieval.frame import Framer
 
@@ -20,6 +20,9 @@ class Part:
     lines: list[str]
     citations: list[Citation] = field(default_factory=list)
     lead: str | None = None  # the short answer ("答：…" / "Short answer: …")
+    # Answered from words as common as "who", "steps" or "issued": only when retrieval, too,
+    # finds the question about this knowledge (else an off-topic "who…" would get it).
+    needs_evidence: bool = False
 
     def text(self, lang: str) -> str:
         head = []
@@ -52,6 +55,12 @@ class AnswererBase:
     def _fact_citation(self, cited: Cited, quote: str | None = None) -> Citation:
         located = self.kb.find(f"{cited.doc} {cited.ref}")
         assert located is not None, cited
+        return self._located_citation(located, quote)
+
+    @staticmethod
+    def _located_citation(located: Located, quote: str | None = None) -> Citation:
+        """A fact unit's citation, labelled with its heading ("公开报道·历年推荐的共同要求")."""
         heading = located.heading or ""
         label = located.label if heading in located.label else f"{located.label}·{heading}"
-        return Citation(doc=cited.doc, ref=cited.ref, quote=quote or located.text, label=label)
+        return Citation(doc=located.doc_id, ref=located.ref, quote=quote or located.text,
+                        label=label)

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from retrieval.answer_parts import Part
 from retrieval.criteria_answerers import CriteriaAnswerers, pick_indicators
+from retrieval.process_answerers import ProcessAnswerers
 from retrieval.round_answerers import RoundAnswerers
 
 __all__ = ["Answerers", "Part", "pick_indicators"]
 
 
-class Answerers(CriteriaAnswerers, RoundAnswerers):
+class Answerers(CriteriaAnswerers, RoundAnswerers, ProcessAnswerers):
     """Every answerer per intent (respond.py picks which one applies)."""

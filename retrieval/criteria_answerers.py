@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from knowledge.criteria import CriteriaEdition, Indicator, describe_indicator, requirement_text
 from knowledge.engine import assess
+from knowledge.provinces import province_by_name
 from retrieval.answer import Citation
 from retrieval.answer_parts import AnswererBase, Part
 from retrieval.frame import Frame, _has_any
@@ -173,6 +174,46 @@ class CriteriaAnswerers(AnswererBase):
             (" | " if lang == "en" else "。").join(leads) + ("" if lang == "en" else "。"),
         )
 
+    def province_edition(self, frame: Frame, lang: str) -> Part | None:
+        """A province's criteria as a whole ("广东省级集群的认定标准跟国家一样吗"): which edition
+        its clusters are judged by, and that edition's figures beside the national ones."""
+        if frame.province is None or self._asked_indicators(frame):
+            return None
+        cited = self.facts.provincial_edition(frame.province)
+        national = self.framer.editions.get(self.framer.national)
+        if cited is None or national is None:
+            return None
+        edition = self.framer.editions.get(cited.record.edition)  # type: ignore[union-attr]
+        if edition is None:
+            return None
+        citations = [self._fact_citation(cited)]
+        same = edition.id == national.id
+        named = province_by_name(frame.province)
+        province = (named.en if lang == "en" else named.short) if named else frame.province
+        if same:
+            lead = (
+                f"yes: {province}'s provincial clusters use the figures of the national "
+                f"criteria ({national.name(lang)})."
+                if lang == "en"
+                else f"一样。{province}省级集群沿用国家认定标准的数值，即{national.short_name}："
+            )
+            lines = edition_figures(national, lang)
+        else:
+            lead = (
+                f"no: {province}'s provincial clusters are judged by {edition.name(lang)}."
+                if lang == "en"
+                else f"不一样。{province}省级集群按{edition.title}认定。"
+            )
+            ours, theirs = edition_figures(edition, lang), edition_figures(national, lang)
+            lines = [f"{edition.name(lang)}：" + "；".join(ours),
+                     f"{national.name(lang)}：" + "；".join(theirs)]
+            citations.append(self._criteria_citation(edition, "一", edition.dimensions[0].text))
+        for dimension in national.dimensions[:2]:  # the dimensions that carry figures
+            citations.append(
+                self._criteria_citation(national, dimension.number, dimension.text)
+            )
+        return Part(lines, citations, lead)
+
     def _asked_indicators(self, frame: Frame) -> list[str]:
         low = frame.question.lower()
         spans: list[tuple[int, int, str]] = []
@@ -239,3 +280,14 @@ def _either_or_note(edition: CriteriaEdition, given: dict[str, object], lang: st
 
 def pick_indicators(frame: Frame, ids: Sequence[str]) -> dict[str, object]:
     return {k: v for k, v in frame.indicators.items() if k in ids}
+
+
+def edition_figures(edition: CriteriaEdition, lang: str) -> list[str]:
+    """Every indicator of an edition that carries a figure, as "label requirement"."""
+    out: list[str] = []
+    for indicator in edition.indicators():
+        need = requirement_text(indicator, lang)
+        if need is not None:
+            label = indicator.label_en if lang == "en" else indicator.label
+            out.append(f"{label} {need}" if lang == "en" else f"{label}{need}")
+    return out

@@ -29,6 +29,7 @@ from retrieval.figures import Figure, read_figures
 __all__ = ["Frame", "Framer"]
 
 _YEAR = re.compile(r"(?<![\d.])(20\d\d)(?![\d.])")
+_YEAR_WORD = re.compile(r"(?<![\d.])20\d\d年度?")
 _BATCH_ORDINAL = re.compile(r"第([一二三四五六七八九十\d]{1,3})批")
 _BATCH_YEAR = re.compile(
     r"(?<!\d)(20\d\d)(?:年度?(?:认定|获批|入选|评上|的集群|那批|批)|\s+(?:batch|cohort))",
@@ -194,7 +195,9 @@ class Framer:
         text = question.strip()
         low = text.lower()
         vocab = self.vocab
-        intents = [name for name, cues in vocab.intents.items() if _has_any(low, cues)]
+        # A year is not a cue: "2022年报送" is a submission in 2022, not an annual report (年报).
+        cue_text = _YEAR_WORD.sub("，", low)
+        intents = [name for name, cues in vocab.intents.items() if _has_any(cue_text, cues)]
         figures = read_figures(text, self.indicator_cues)
         indicators: dict[str, Any] = {}
         for figure in figures:
@@ -236,7 +239,7 @@ class Framer:
         which = bool(_WHICH.search(low))
         if (
             roster
-            and (which or not ({"date", "count"} & set(intents)))
+            and (which or not ({"date", "count", "validity"} & set(intents)))
             and not (_COUNT_ASKED.search(low) and not which)
         ):
             uncovered.append("roster")

@@ -45,6 +45,7 @@ class UnitRanker:
     _units: dict[str, Unit]
     _secondary: set[str]
     _provincial_units: dict[str, str]
+    _year_units: dict[str, int]
     _lock: threading.Lock
     _preparing: threading.Thread | None
 
@@ -180,6 +181,11 @@ class UnitRanker:
             province = self._provincial_units.get(key)
             if province is not None and (frame is None or frame.province != province):
                 factor *= cfg.other_edition_prior  # another province's own scheme steps back
+            year = self._year_units.get(key)
+            if year is not None and frame is not None and frame.years and (
+                year not in frame.years
+            ):
+                factor *= cfg.other_edition_prior  # another year's round or batch steps back
             if cues and any(cue in (unit.heading or "") for cue in cues):
                 factor *= cfg.intent_heading_prior  # the unit is about what is asked
             elif cues and any(cue in unit.text for cue in cues):

@@ -13,6 +13,7 @@ from retrieval.answer import Citation
 from retrieval.answerers import Answerers, Part
 from retrieval.chunks import Unit
 from retrieval.frame import Frame, Framer
+from retrieval.replies import SECONDARY_NOTE_EN, SECONDARY_NOTE_ZH
 
 # What marks a question about the yearly recommendation rounds (not the annual report).
 _ROUND_WORDS = re.compile(r"推荐|名额|推几个|报几个|quota|recommend", re.IGNORECASE)
@@ -34,6 +35,22 @@ _CROSS_COUNTY = re.compile(
     r"跨[了越]?(?:两个|多个|几个)?(?:县|区县|县区|地市|市)|(?:两|多|几)个县|"
     r"(?:two|three|several|multiple|many|more than one)\s+counties|cross-county"
 )
+# The steps of the procedure asked for (not any "要做什么").
+_STEPS = re.compile(
+    r"流程|程序|步骤|怎么申报|如何申报|怎么认定|如何认定|怎么走|怎么评|如何评|怎么报|"
+    r"process|procedure|steps|apply|recogni[sz]ed",
+    re.IGNORECASE,
+)
+# A document's number asked for ("文号是多少").
+_NUMBER_ASKED = re.compile(r"文号|字号|几号文|document number|reference number", re.IGNORECASE)
+SECONDARY_PREFIX = "公开报道"  # the label of every fact sheet (public reporting)
+# Words that make a fragment a question of its own.
+_ASKS = re.compile(
+    r"[吗呢么嘛哪几谁]|什么|怎|如何|多少|多久|多长|是否|能否|可否|请问|有没有|能不能|可不可以|"
+    r"是不是|会不会|要不要|够不够|列出|说明|介绍|讲讲|\b(?:what|how|when|which|who|why|whom|"
+    r"is|are|can|does|do|did|will|should|could|may|must|list|tell|explain)\b",
+    re.IGNORECASE,
+)
 # A part that only continues the one before it ("如果跨了两个乡镇呢") is not a question of its own.
 _CONTINUATION = re.compile(r"^(?:如果|那|那么|要是|假如|若)")
 
@@ -46,15 +63,17 @@ class Composed:
 
 
 def split_parts(text: str) -> list[str]:
-    """The parts of a multi-part question; a fragment too short to stand alone ("云南呢")
-    stays with the part before it."""
+    """The parts of a multi-part question; a fragment too short to stand alone ("云南呢"), or
+    one that asks nothing ("从县里到工信部", background after the question), stays with the
+    part before it."""
     pieces = [p.strip(" ，,。") for p in _SPLIT.split(text)]
     parts: list[str] = []
     for piece in pieces:
         if not piece:
             continue
         substantial = len(_CJK.findall(piece)) >= 5 or len(piece.split()) >= 4
-        if parts and (not substantial or _CONTINUATION.match(piece)):
+        asks = _ASKS.search(piece) is not None
+        if parts and (not substantial or not asks or _CONTINUATION.match(piece)):
             parts[-1] = f"{parts[-1]}，{piece}"
         else:
             parts.append(piece)
@@ -96,6 +115,9 @@ class Responder:
             internal = a.internal_deadlines(frame, lang)
             if internal is not None:
                 return internal
+        process = self.process(frame, lang)
+        if process is not None:
+            return process
         if frame.years or frame.batch_year is not None:
             part = a.rounds(frame, lang)
             if part is not None:
@@ -107,7 +129,48 @@ class Responder:
         ):
             return a.all_rounds(frame, lang)
         if frame.has("threshold", "comparison", "eligibility_check"):
-            return a.thresholds(frame, lang)
+            return a.thresholds(frame, lang) or a.province_edition(frame, lang)
+        return None
+
+    def process(self, frame: Frame, lang: str) -> Part | None:
+        """The procedure, its parties, the yearly report, the review and the measures' own
+        document facts: each only when asked for and nothing more specific is."""
+        a = self.answerers
+        if frame.has("procedure") and _STEPS.search(frame.question) and not frame.has(
+            "deadline", "quota", "validity", "threshold", "annual_report", "date", "who_applies"
+        ):
+            steps = a.procedure(frame, lang)
+            if steps is not None:
+                return steps
+        if frame.has("review_content"):
+            return a.review_content(lang)
+        if frame.has("annual_report") and not frame.has(
+            "quota", "threshold", "eligibility_check", "validity"
+        ):
+            return a.annual_report(frame, lang)
+        step = a.step_of(frame, lang)
+        if step is not None:
+            return step
+        if frame.has("who_applies") and not frame.has("deadline", "quota", "date", "threshold"):
+            who = a.who_applies(frame, lang)
+            if who is not None:
+                return who
+        if frame.has("materials") and not frame.has("deadline", "date", "who_applies",
+                                                     "annual_report"):
+            listed = a.materials(frame, lang)
+            if listed is not None:
+                return listed
+        if (
+            frame.has("document")
+            and (frame.has("date") or _NUMBER_ASKED.search(frame.question))
+            and not frame.has("who_applies")
+            and not _ROUND_WORDS.search(frame.question)
+            and all(year == 2022 for year in frame.years)
+            and not frame.has("validity", "annual_report", "threshold")
+        ):
+            issued = a.document(frame, lang)
+            if issued is not None:
+                return issued
         return None
 
     def list_answer(self, frame: Frame, lang: str) -> Part | None:
@@ -208,9 +271,36 @@ def merge(parts: Sequence[tuple[str, list[Citation]]]) -> tuple[str, list[Citati
     return "\n".join(lines), citations
 
 
+def join_leads(
+    parts: Sequence[tuple[str, list[Citation]]], lang: str
+) -> tuple[str, list[Citation]] | None:
+    """Parts answered from one unit, each with its own short answer: one answer whose lead
+    gives every part's fact in order, then the shared quote once. None when the leads agree."""
+    prefix = "Short answer: " if lang == "en" else "答："
+    leads: list[str] = []
+    for text, _cited in parts:
+        first = text.split("\n", 1)[0]
+        if not first.startswith(prefix):
+            return None
+        lead = first.removeprefix(prefix).rstrip("。.")
+        if lead not in leads:
+            leads.append(lead)
+    if len(leads) < 2:
+        return None
+    rest = parts[0][0].split("\n", 1)[1] if "\n" in parts[0][0] else ""
+    sep = "; " if lang == "en" else "；"
+    lead = prefix + sep.join(f"({n}) {lead}" for n, lead in enumerate(leads, start=1))
+    citations: list[Citation] = []
+    for _text, cited in parts:
+        citations += [c for c in cited if c not in citations]
+    return f"{lead}{'.' if lang == 'en' else '。'}\n{rest}".rstrip(), citations
+
+
 def with_sources(part: Part, lang: str, label: Callable[[Citation], str]) -> str:
     """A typed part's text with the sources it rests on."""
     text = part.text(lang)
+    if part.citations and label(part.citations[0]).startswith(SECONDARY_PREFIX):
+        text += "\n" + (SECONDARY_NOTE_EN if lang == "en" else SECONDARY_NOTE_ZH)
     if part.citations:
         sources = (
             "; ".join(label(c) for c in part.citations)

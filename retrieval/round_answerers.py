@@ -3,11 +3,41 @@ record lacks is said to be unrecorded, never filled from another year."""
 
 from __future__ import annotations
 
+import re
+
 from retrieval.answer import Citation
 from retrieval.answer_parts import AnswererBase, Part, _en_date, _zh_date
 from retrieval.frame import Frame
 
 _NUMBERS = "一二三四五六七八"
+# Words that make a year's question one about its recommendation round (the call), not its batch.
+_ROUND_CUES = ("推荐", "名额", "报送", "上报", "报几个", "推几个", "quota", "recommend")
+_NOTICE_CUES = ("文号", "通知", "notice", "document")
+
+
+# "2022年度推荐工作有什么要求": the round as a whole, with the rules every round shares.
+_ROUND_AS_A_WHOLE = re.compile(
+    r"(?:推荐|申报)(?:工作|通知)?.{0,6}(?:要求|规定|注意|内容|安排|有哪些|有什么)|"
+    r"(?:requirements?|rules?)\b.{0,30}\b(?:round|recommendation)",
+)
+
+_ONE_FIELD = re.compile(
+    r"名额|几个|多少|截止|哪天|几号|什么时候|文号|quota|how many|deadline|when|notice number"
+)
+
+
+def _round_fields(frame: Frame, low: str) -> set[str]:
+    """Which fields of a round record the question asks for (empty: none of them)."""
+    fields: set[str] = set()
+    if frame.has("deadline", "date") or "截止" in low:
+        fields.add("deadline")
+    if frame.has("quota") or "名额" in low or (
+        frame.has("count") and any(w in low for w in _ROUND_CUES)
+    ):
+        fields.add("quota")
+    if any(w in low for w in _NOTICE_CUES):
+        fields.add("notice")
+    return fields
 
 
 class RoundAnswerers(AnswererBase):
@@ -23,12 +53,24 @@ class RoundAnswerers(AnswererBase):
         )
         if frame.batch_year is not None and any(w in low for w in batch_words):
             return self.batch(frame, lang)
+        if (
+            frame.batch_year is None
+            and frame.years
+            and frame.has("count")
+            and "认定" in low
+            and not any(w in low for w in _ROUND_CUES)
+        ):  # "2023年一共认定了多少个": the batch's size, not the round's quota
+            return self.batch(frame, lang, frame.years[0])
+        if "复核" in low and (frame.years or frame.batch_year is not None):
+            return self.renewal(frame, lang)
         if frame.has("validity") and frame.batch_year is not None:
             return self.validity(frame, lang)
-        if "复核" in low and frame.years:
-            return self.renewal(frame, lang)
         years = [y for y in frame.years if self.facts.round(y) is not None]
-        if not years or frame.province_deadline_asked():
+        if years and _ROUND_AS_A_WHOLE.search(low) and not _ONE_FIELD.search(low):
+            return self._round_whole(years[0], frame, lang)
+        if not years or frame.province_deadline_asked() or not _round_fields(frame, low):
+            # A year named with a question the round card does not answer ("2023年申报对西部
+            # 地区有没有照顾"): retrieval quotes that year's round instead.
             return None
         lines: list[str] = []
         citations: list[Citation] = []
@@ -67,14 +109,15 @@ class RoundAnswerers(AnswererBase):
         )
         return Part(facts, [self._fact_citation(c) for c in rounds], head)
 
-    def _round_fact(self, record: object, frame: Frame, low: str, lang: str) -> str:
+    def _round_fact(
+        self, record: object, frame: Frame, low: str, lang: str, *, every_field: bool = False
+    ) -> str:
         year = record.year  # type: ignore[attr-defined]
         parts: list[str] = []
-        wants_deadline = frame.has("deadline", "date") or "截止" in low
-        wants_quota = frame.has("quota", "count") or "名额" in low
-        wants_notice = any(w in low for w in ("文号", "通知", "notice", "document"))
-        if not (wants_deadline or wants_quota or wants_notice):
-            wants_deadline = wants_quota = wants_notice = True
+        fields = (not every_field and _round_fields(frame, low)) or {"deadline", "quota", "notice"}
+        wants_deadline = "deadline" in fields
+        wants_quota = "quota" in fields
+        wants_notice = "notice" in fields
         notice = record.notice  # type: ignore[attr-defined]
         if wants_notice:
             parts.append(
@@ -108,11 +151,12 @@ class RoundAnswerers(AnswererBase):
         head = f"{year} round: " if lang == "en" else f"{year}年度："
         return head + ("; ".join(parts) if lang == "en" else "，".join(parts))
 
-    def batch(self, frame: Frame, lang: str) -> Part | None:
-        assert frame.batch_year is not None
-        cited = self.facts.batch(frame.batch_year)
+    def batch(self, frame: Frame, lang: str, year: int | None = None) -> Part | None:
+        year = year if year is not None else frame.batch_year
+        assert year is not None
+        cited = self.facts.batch(year)
         if cited is None:
-            return self.unrecorded_batch(frame.batch_year, lang)
+            return self.unrecorded_batch(year, lang)
         record = cited.record
         if lang == "en":
             lead = (
@@ -210,24 +254,76 @@ class RoundAnswerers(AnswererBase):
         return Part([], citations, lead)
 
     def renewal(self, frame: Frame, lang: str) -> Part | None:
-        for year in frame.years:
-            cited = self.facts.renewal_review(year)
-            if cited is None:
-                continue
-            with_round = cited.record.launched_with_round
-            round_cited = self.facts.round(with_round) if with_round else None
-            notice = round_cited.record.notice if round_cited else None
-            if lang == "en":
-                lead = (
-                    f"the review of the {year} batch was launched together with the "
-                    f"{with_round} round" + (f" ({notice})." if notice else ".")
-                )
-            else:
-                lead = f"{year}年度集群的复核与{with_round}年度推荐工作一同启动" + (
-                    f"（{notice}）。" if notice else "。"
-                )
-            citations = [self._fact_citation(cited)]
-            if round_cited is not None:
-                citations.append(self._fact_citation(round_cited))
+        """When a batch's validity ends and its review (第十五条): the window from the batch's
+        record or the rule, and the review's launch only where a record says so."""
+        year, cited = frame.batch_year, None
+        if year is None:
+            for named in frame.years:
+                cited = self.facts.renewal_review(named) or next(
+                    (c for c in self.facts.renewal_reviews()
+                     if c.record.launched_with_round == named), None)  # "2025年复核的是哪批"
+                if cited is not None:
+                    year = cited.record.batch_year
+                    break
+        if year is None:
+            return None
+        cited = cited or self.facts.renewal_review(year)
+        window = self.facts.validity_of(year)
+        if window is None:
+            return None
+        end = window[1]
+        citations: list[Citation] = []
+        measures = self.kb.find("第十五条")
+        if measures is not None:
+            citations.append(Citation(measures.doc_id, measures.ref, measures.text, measures.label))
+        rule = self.facts.batch(year) or self.facts.validity_rule()
+        if rule is not None:
+            citations.append(self._fact_citation(rule))
+        if lang == "en":
+            lead = (
+                f"the {year} batch is valid until {_en_date(end)}; when it expires MIIT "
+                "reviews it, mainly the targets of its three-year development plan, and "
+                "passing extends it by three years (Article 15)."
+            )
+        else:
+            lead = (
+                f"{year}年度认定的集群有效期至{_zh_date(end)}；期满后由工业和信息化部组织复核，"
+                "重点考核三年发展规划目标完成情况，复核通过的有效期延长三年（《暂行办法》第十五条）。"
+            )
+        if cited is None:
+            lead += (
+                " When that review starts is not recorded here; see MIIT's notice."
+                if lang == "en"
+                else "该批复核的具体启动时间本项目未收录，请以工业和信息化部通知为准。"
+            )
             return Part([], citations, lead)
-        return None
+        with_round = cited.record.launched_with_round
+        round_cited = self.facts.round(with_round) if with_round else None
+        notice = round_cited.record.notice if round_cited else None
+        if with_round:
+            lead += (
+                f" Its review was launched together with the {with_round} round"
+                + (f" ({notice})." if notice else ".")
+                if lang == "en"
+                else f"该批复核与{with_round}年度推荐工作一同启动"
+                + (f"（{notice}）。" if notice else "。")
+            )
+        # The review's own record answers "when"; the article and the window follow.
+        citations.insert(0, self._fact_citation(cited))
+        if round_cited is not None:
+            citations.insert(1, self._fact_citation(round_cited))
+        return Part([], citations, lead)
+
+    def _round_whole(self, year: int, frame: Frame, lang: str) -> Part | None:
+        cited = self.facts.round(year)
+        assert cited is not None
+        citations = [self._fact_citation(cited)]
+        shared = self.kb.find(f"{cited.doc} round-rules")
+        if shared is not None:
+            citations.append(self._located_citation(shared))
+        # The quotes are Chinese: an English reader gets the record's figures as the lead.
+        lead = (
+            self._round_fact(cited.record, frame, "", lang, every_field=True)
+            if lang == "en" else None
+        )
+        return Part([c.quote for c in citations], citations, lead)

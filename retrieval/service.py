@@ -30,7 +30,7 @@ from retrieval.gate import DomainGate
 from retrieval.honest import honest_answer
 from retrieval.lexical import LexicalIndex, segment
 from retrieval.ranking import UnitRanker
-from retrieval.respond import Responder, merge, split_parts, with_sources
+from retrieval.respond import Responder, join_leads, merge, split_parts, with_sources
 from retrieval.text import (
     PolicyTokenizer,
     default_tokenizer,
@@ -104,6 +104,12 @@ class Answerer(UnitRanker):
             Target(c.doc, c.ref, None).key: c.record.province  # type: ignore[union-attr]
             for c in kb.facts.provincial_procedures()
         }
+        # Fact units about one year's round or batch: another year's step back (its figures
+        # are never the answer to this year's question).
+        self._year_units = {
+            Target(c.doc, c.ref, None).key: c.record.year  # type: ignore[union-attr]
+            for c in [*kb.facts.rounds(), *kb.facts.batches()]
+        }
         self.responder = Responder(kb, self.framer, self._units)
         english = [q for e in self.faq for q in e.questions if q.isascii()]
         english += [e.en for e in self.faq if e.en]
@@ -115,7 +121,14 @@ class Answerer(UnitRanker):
         chinese = [f"{u.heading or ''} {u.text}" for u in self.units]
         chinese += [q for e in self.faq for q in e.questions if not q.isascii()]
         chinese += [*tokenizer.lexicon.words, *(k for k, _ in tokenizer.lexicon.synonyms)]
-        cues = [c for group in self.framer.vocab.intents.values() for c in group]
+        # How people ask is neutral to the gate; what they ask about (年报, 材料, 印发) is not
+        # a way of asking, so those intents' cues are left to the gate's frequencies.
+        cues = [
+            c
+            for name, group in self.framer.vocab.intents.items()
+            if name not in _TOPICAL_INTENTS
+            for c in group
+        ]
         gate_counts = cached(
             cache_dir,
             "gate",
@@ -180,15 +193,20 @@ class Answerer(UnitRanker):
             previous = ""
             for part in parts:
                 part, previous = self._with_topic(part, previous), part
+                part = self._with_scope(part, frame, lang)
                 sub = self.framer.frame(part, lang)
                 result = self._answer_part(part, sub, lang) if sub.covered else None
                 if result is not None and result[1]:
                     answered.append((result[0], result[1]))
-            # Parts answered from one and the same unit are one question asked twice over.
+            # Parts answered from one and the same unit are one question asked twice over,
+            # unless each part takes its own fact from it ("公示几天？谁是申报主体？").
             firsts = {(c[0].doc, c[0].ref, c[0].item) for _t, c in answered}
             if len(answered) > 1 and len(firsts) > 1:
                 body, citations = merge(answered)
                 return Answer(original, True, body, citations, 1.0, lang, frame)
+            joined = join_leads(answered, lang) if len(answered) > 1 else None
+            if joined is not None:
+                return Answer(original, True, joined[0], joined[1], 1.0, lang, frame)
         result = self._answer_part(text, frame, lang)
         if result is None:
             top = self.search(text, k=1)
@@ -212,6 +230,22 @@ class Answerer(UnitRanker):
         topic = [word for weight, word in before[:2] if weight >= cfg.topic_lift]
         return f"{''.join(topic)} {part}" if topic else part
 
+    def _with_scope(self, part: str, whole: Frame, lang: str) -> str:
+        """A part that names no year or province of its own ("截止日期是哪天" after "2023年每个省
+        能推荐几个") is about the ones the whole question names."""
+        own = self.framer.frame(part, lang)
+        prefix = ""
+        if not own.years and own.batch_year is None:
+            if whole.batch_year is not None:
+                prefix += (f"{whole.batch_year} batch " if lang == "en"
+                           else f"{whole.batch_year}年度认定的集群")
+            elif len(whole.years) == 1:
+                prefix += f"{whole.years[0]} " if lang == "en" else f"{whole.years[0]}年"
+        if own.province is None and whole.province is not None:
+            prefix = whole.province + ("省级" if "省级" in whole.question else "") + prefix
+        return f"{prefix}{part}" if prefix and lang != "en" else (
+            f"{prefix} {part}" if prefix else part)
+
     def _refuse(
         self, original: str, text: str, lang: str, detected: str, frame: Frame, score: float
     ) -> Answer:
@@ -234,6 +268,10 @@ class Answerer(UnitRanker):
             if items is not None and unit.target.item is None:
                 return items.text(lang), items.citations, 1.0
         typed = self.responder.typed(frame, lang)
+        if typed is not None and typed.needs_evidence:
+            hits = self.search(text, k=1, frame=frame)
+            if not in_scope(hits, self.threshold):
+                return None
         if typed is not None:
             return with_sources(typed, lang, lambda c: c.label), typed.citations, 1.0
         return self._retrieve(text, frame, lang)
@@ -292,6 +330,7 @@ class Answerer(UnitRanker):
         return Answer(question, True, body, citations, 1.0, lang)
 
 
+_TOPICAL_INTENTS = frozenset({"annual_report", "review_content", "document", "materials"})
 _EN_WORD = re.compile(r"[A-Za-z]+")
 
 

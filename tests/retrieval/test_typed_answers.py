@@ -1,0 +1,154 @@
+"""Answers computed from typed records for classes a fresh QA probe found answered from the
+wrong unit: a year's question that is not about its round card, a batch's size, the review, the
+yearly report, the procedure and its parties, who applies, a province's edition as a whole, the
+measures' own document facts, and parts of one question sharing its year or province."""
+
+from __future__ import annotations
+
+from retrieval.respond import split_parts
+from retrieval.service import Answerer
+
+
+def _refs(answer: object) -> list[str]:
+    return [f"{c.doc}/{c.ref}" for c in answer.citations]  # type: ignore[attr-defined]
+
+
+def test_a_year_named_with_another_question_is_not_answered_with_the_round_card(
+    fake_answerer: Answerer,
+) -> None:
+    western = fake_answerer.ask("2023年那一轮推荐，西部省份的集群要求会放宽一些吗")
+    assert "西部地区" in western.answer and "放宽" in western.answer
+    assert _refs(western)[0] == "facts-rounds/round-2023"
+    assert "最多推荐6个" not in western.answer.split("\n")[0]
+    one_field = fake_answerer.ask("2022年推荐的时候，一个细分领域可以推两个集群吗")
+    assert "同一细分领域只推荐一个集群" in one_field.answer
+    assert _refs(one_field)[0] == "facts-rounds/round-2022"
+
+
+def test_a_batch_size_is_never_the_rounds_quota(fake_answerer: Answerer) -> None:
+    answer = fake_answerer.ask("2024年度全国一共认定了多少个特色产业集群")
+    assert "未收录2024年度集群名单" in answer.answer
+    assert "最多推荐" not in answer.answer
+    recorded = fake_answerer.ask("2022年度一共认定了多少个集群")
+    assert "100个" in recorded.answer
+
+
+def test_the_review_of_a_batch_states_when_its_validity_ends(fake_answerer: Answerer) -> None:
+    recorded = fake_answerer.ask("2022年评上的集群啥时候要复核")
+    assert "2025年12月31日" in recorded.answer and "2025年度推荐工作" in recorded.answer
+    assert _refs(recorded)[0] == "facts-batches/renewal-review"
+    unrecorded = fake_answerer.ask("2024年认定的集群什么时候复核")
+    assert "2027年12月31日" in unrecorded.answer
+    assert "未收录" in unrecorded.answer  # when that review starts is not recorded
+    assert "2025年度推荐工作" not in unrecorded.answer  # never another batch's launch
+    by_round = fake_answerer.ask("2025年开展复核的是哪一年认定的集群")
+    assert "2022年度认定的集群" in by_round.answer
+
+
+def test_what_the_review_checks_is_the_plan_not_the_term(fake_answerer: Answerer) -> None:
+    answer = fake_answerer.ask("三年到期后复核重点考核哪些内容")
+    lead = answer.answer.split("\n")[0]
+    assert "三年发展规划目标" in lead
+    assert _refs(answer)[0] == "measures-2022/第十五条"
+    english = fake_answerer.ask("What does the review at the end of the term check?")
+    assert "development plan" in english.answer.split("\n")[0]
+
+
+def test_the_yearly_duty_is_the_april_report(fake_answerer: Answerer) -> None:
+    answer = fake_answerer.ask("成为国家级集群以后每年都要做些什么")
+    assert "4月30日" in answer.answer and "工业和信息化部" in answer.answer
+    assert _refs(answer)[0] == "measures-2022/第十六条"
+    dated = fake_answerer.ask("我们是2022年度认定的集群，2025年4月份要交什么？")
+    assert "2025年4月30日前填报2024年度" in dated.answer
+
+
+def test_a_later_part_takes_the_year_the_question_names(fake_answerer: Answerer) -> None:
+    answer = fake_answerer.ask("2022年每省最多推荐几个？报送截止是哪天？")
+    assert "最多推荐5个" in answer.answer and "2022年10月31日" in answer.answer
+    assert "4月30日" not in answer.answer  # not the annual report's date
+    batch = fake_answerer.ask("我们是2024年度认定的集群，明年4月份要做什么？有效期到哪天？")
+    assert "4月30日" in batch.answer and "2027年12月31日" in batch.answer
+
+
+def test_parts_answered_from_one_unit_keep_each_fact(fake_answerer: Answerer) -> None:
+    answer = fake_answerer.ask("甘肃省级集群拟认定名单公示多久？申报主体是谁？")
+    lead = answer.answer.split("\n")[0]
+    assert "5个工作日" in lead and "县级工业和信息化主管部门" in lead
+    assert _refs(answer) == ["facts-provincial/gansu-procedure"]
+
+
+def test_a_fragment_that_asks_nothing_stays_with_its_question() -> None:
+    assert split_parts("整个认定流程怎么走？从县里一直到部里") == [
+        "整个认定流程怎么走，从县里一直到部里"
+    ]
+    assert len(split_parts("有效期几年？年报几号交？")) == 2
+
+
+def test_the_procedure_lists_every_step_with_its_source(fake_answerer: Answerer) -> None:
+    answer = fake_answerer.ask("国家级特色产业集群的认定程序分几步走")
+    assert "共3步" in answer.answer
+    for actor in ("县级中小企业主管部门", "省级中小企业主管部门", "工业和信息化部"):
+        assert actor in answer.answer
+    assert "第十二条、第十三条" in answer.answer  # missing from the source, said so
+    assert _refs(answer) == [
+        "facts-reporting/who-applies",
+        "facts-reporting/provincial-step",
+        "measures-2022/第十四条",
+    ]
+    english = fake_answerer.ask("What is the procedure to get a cluster recognised?")
+    assert "3 steps" in english.answer and "MIIT" in english.answer
+    gansu = fake_answerer.ask("甘肃省级集群认定要走什么程序")
+    assert _refs(gansu) == ["facts-provincial/gansu-procedure"]
+
+
+def test_one_partys_step_answers_what_that_party_does(fake_answerer: Answerer) -> None:
+    answer = fake_answerer.ask("省级主管部门收到县里的申报以后要做哪些事")
+    assert "初审" in answer.answer
+    assert _refs(answer) == ["facts-reporting/provincial-step"]
+    ministry = fake_answerer.ask("各省推荐上去之后工信部做什么")
+    assert _refs(ministry) == ["measures-2022/第十四条"]
+
+
+def test_a_company_cannot_apply_itself_even_after_a_long_story(
+    fake_answerer: Answerer,
+) -> None:
+    answer = fake_answerer.ask(
+        "你好，我在县里开了一家做五金配件的公司，十几年了，想问问我们公司能不能直接申报特色产业集群？"
+    )
+    assert answer.answer.startswith("答：不能。")
+    assert "县级中小企业主管部门" in answer.answer
+    assert "不是《暂行办法》条文原文" in answer.answer  # public reporting, labelled
+    assert _refs(answer) == ["facts-reporting/who-applies"]
+
+
+def test_the_materials_question_says_what_is_and_is_not_recorded(
+    fake_answerer: Answerer,
+) -> None:
+    answer = fake_answerer.ask("申报国家级集群需要准备哪些材料")
+    assert "申报表" in answer.answer and "未收录" in answer.answer
+
+
+def test_a_provinces_criteria_as_a_whole(fake_answerer: Answerer) -> None:
+    same = fake_answerer.ask("广东的省级集群认定门槛和国家的一样不一样")
+    assert same.answer.startswith("答：一样。")
+    assert "40亿元" in same.answer
+    assert _refs(same)[0] == "facts-provincial/provincial-criteria"
+    other = fake_answerer.ask("云南省级集群认定标准与国家标准有什么区别")
+    assert other.answer.startswith("答：不一样。")
+    assert "10亿元" in other.answer and "40亿元" in other.answer
+
+
+def test_the_measures_own_number_and_dates(fake_answerer: Answerer) -> None:
+    answer = fake_answerer.ask("这个暂行办法是哪个文件印发的，文号多少")
+    assert "工信部企业〔2022〕119号" in answer.answer and "2022年9月13日" in answer.answer
+    assert _refs(answer)[0] == "notice-2022-119/number"
+    in_force = fake_answerer.ask("暂行办法哪天开始施行的")
+    assert _refs(in_force)[0] == "measures-2022/第十九条"
+    purpose = fake_answerer.ask("出台这个办法是为了什么")
+    assert "119号" not in purpose.answer.split("\n")[0]
+
+
+def test_common_words_alone_do_not_earn_a_typed_answer(fake_answerer: Answerer) -> None:
+    # "who", "steps" and "materials" are policy cues only inside the domain.
+    for question in ("Who won the football match last night?", "做红烧肉的步骤有哪些"):
+        assert not fake_answerer.ask(question).in_scope, question

@@ -38,6 +38,7 @@ class _FrameVocabularyFile(BaseModel):
     intents: dict[str, list[str]] = Field(default_factory=dict)
     yesno_en: list[str] = Field(default_factory=list)
     indicator_cues: dict[str, list[str]] = Field(default_factory=dict)
+    dimension_cues: dict[str, list[str]] = Field(default_factory=dict)
     programmes: list[str] = Field(default_factory=list)
     programme_actions: list[str] = Field(default_factory=list)
     other_authorities: list[str] = Field(default_factory=list)
@@ -53,6 +54,7 @@ class FrameVocabulary:
     intents: dict[str, tuple[str, ...]] = field(default_factory=dict)
     yesno_en: frozenset[str] = frozenset()
     indicator_cues: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    dimension_cues: dict[str, tuple[str, ...]] = field(default_factory=dict)
     programmes: tuple[str, ...] = ()
     programme_actions: tuple[str, ...] = ()
     other_authorities: tuple[str, ...] = ()
@@ -69,6 +71,7 @@ class FrameVocabulary:
             intents={key: low(words) for key, words in spec.intents.items()},
             yesno_en=frozenset(low(spec.yesno_en)),
             indicator_cues={key: low(words) for key, words in spec.indicator_cues.items()},
+            dimension_cues={key: low(words) for key, words in spec.dimension_cues.items()},
             programmes=low(spec.programmes),
             programme_actions=low(spec.programme_actions),
             other_authorities=low(spec.other_authorities),

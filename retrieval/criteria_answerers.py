@@ -4,14 +4,24 @@ a threshold question gets the requirement of each indicator asked for, cited."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from knowledge.criteria import CriteriaEdition, Indicator, describe_indicator, requirement_text
 from knowledge.engine import assess
 from knowledge.provinces import province_by_name
+from knowledge.refs import cn_to_int
 from retrieval.answer import Citation
 from retrieval.answer_parts import AnswererBase, Part
 from retrieval.frame import Frame, _has_any
+
+# A requirement asked for, and a question about the measures' own cultivation item instead.
+_REQUIREMENT = re.compile(
+    r"要求|条件|标准|达到|需要|必须|须|看什么|考核|指标|怎么评|算不算|require|criteri|standard|"
+    r"\bneed|must|assess|judged|count",
+)
+_FIGURE_ASKED = re.compile(r"占比|比重|比例|%|百分|多少|几|share|percent|how much|how many")
+_MEASURES_ITEM = re.compile(r"办法|第六条|培育工作|article 6|measures say")
 
 
 class CriteriaAnswerers(AnswererBase):
@@ -151,6 +161,12 @@ class CriteriaAnswerers(AnswererBase):
                     citations.append(
                         self._criteria_citation(edition, ref, describe_indicator(indicator))
                     )
+            for line, indicator_id in self._conditions_named(edition, frame, lang):
+                parts.append(line)
+                ref = self._dimension_of(edition, indicator_id)
+                if not any(c.ref == ref and c.doc == f"criteria-{edition.id}" for c in citations):
+                    dimension = next(d for d in edition.dimensions if d.number == ref)
+                    citations.append(self._criteria_citation(edition, ref, dimension.text))
             if not parts:
                 continue
             name = edition.name(lang)
@@ -173,6 +189,54 @@ class CriteriaAnswerers(AnswererBase):
             citations,
             (" | " if lang == "en" else "。").join(leads) + ("" if lang == "en" else "。"),
         )
+
+    def dimension(self, frame: Frame, lang: str) -> Part | None:
+        """One dimension of the criteria asked about as a whole ("绿色发展方面有什么要求",
+        "Does the cluster need a development plan?"): its requirements, for the edition asked,
+        saying when the edition bundles no figure for it."""
+        low = frame.question.lower()
+        if frame.indicators or not _REQUIREMENT.search(low) or _MEASURES_ITEM.search(low):
+            return None
+        named = [d for d, cues in self.framer.vocab.dimension_cues.items() if _has_any(low, cues)]
+        if len(named) != 1 or any(
+            self.framer.editions[self.framer.national].indicator(i).kind != "bool"
+            for i in self._asked_indicators(frame)
+            if i in {x.id for x in self.framer.editions[self.framer.national].indicators()}
+        ):
+            return None
+        edition = self.framer.editions.get(frame.edition) or self.framer.editions.get(
+            self.framer.national
+        )
+        if edition is None:
+            return None
+        dimension = next((d for d in edition.dimensions if d.id == named[0]), None)
+        if dimension is None:
+            return None
+        lines: list[str] = []
+        for indicator in dimension.indicators:
+            label = indicator.label_en if lang == "en" else indicator.label
+            need = requirement_text(indicator, lang)
+            if need is None:
+                need = (
+                    "required" if indicator.kind == "bool" else "recorded; no figure bundled"
+                ) if lang == "en" else ("须满足" if indicator.kind == "bool" else "记录，未附数值")
+                lines.append(f"- {label} ({need})" if lang == "en" else f"- {label}（{need}）")
+            else:
+                lines.append(f"- {label} {need}" if lang == "en" else f"- {label}{need}")
+        if dimension.figures != "confirmed":
+            lines.append(
+                f"{edition.name(lang)} bundles no figures for this dimension."
+                if lang == "en"
+                else f"{edition.short_name}未随附本方面的具体数值。"
+            )
+        name = dimension.name_en if lang == "en" else dimension.name
+        lead = (
+            f"{edition.name(lang)}, criterion {cn_to_int(dimension.number)} ({name}) requires:"
+            if lang == "en"
+            else f"{edition.short_name}认定标准·{dimension.number}“{name}”要求："
+        )
+        citation = self._criteria_citation(edition, dimension.number, dimension.text)
+        return Part(lines, [citation], lead)
 
     def province_edition(self, frame: Frame, lang: str) -> Part | None:
         """A province's criteria as a whole ("广东省级集群的认定标准跟国家一样吗"): which edition
@@ -213,6 +277,29 @@ class CriteriaAnswerers(AnswererBase):
                 self._criteria_citation(national, dimension.number, dimension.text)
             )
         return Part(lines, citations, lead)
+
+    def _conditions_named(
+        self, edition: CriteriaEdition, frame: Frame, lang: str
+    ) -> list[tuple[str, str]]:
+        """Yes/no conditions of the edition whose label names what the question names ("对主导
+        产业有什么要求": the leading industry must be the county's pillar industry, too), unless
+        the question asks for a figure (占比, 多少)."""
+        low = frame.question.lower()
+        if _FIGURE_ASKED.search(low):
+            return []
+        named = [
+            cue
+            for indicator_id in self._asked_indicators(frame)
+            for cue in _has_any(low, self.framer.indicator_cues.get(indicator_id, ()))
+            if len(cue) >= 3
+        ]
+        out: list[tuple[str, str]] = []
+        for indicator in edition.indicators():
+            if indicator.kind == "bool" and any(cue in indicator.label for cue in named):
+                label = indicator.label_en if lang == "en" else indicator.label
+                line = f"{label} (required)" if lang == "en" else f"{label}（须满足）"
+                out.append((line, indicator.id))
+        return out
 
     def _asked_indicators(self, frame: Frame) -> list[str]:
         low = frame.question.lower()

@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from knowledge.kb import KnowledgeBase
+from knowledge.refs import cn_to_int
 from retrieval.answer import Citation
 from retrieval.answerers import Answerers, Part
 from retrieval.chunks import Unit
@@ -19,7 +20,10 @@ from retrieval.replies import SECONDARY_NOTE_EN, SECONDARY_NOTE_ZH
 _ROUND_WORDS = re.compile(r"推荐|名额|推几个|报几个|quota|recommend", re.IGNORECASE)
 _SPLIT = re.compile(r"[？?；;！!]|以及|另外|还有就是|同时想问")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
-_LIST_OF_CRITERIA = re.compile(r"认定标准|标准|criteria")
+_LIST_OF_CRITERIA = re.compile(
+    r"认定标准|标准|认定条件|criteri|standard|dimension|aspects?\b.{0,30}recogni|recogni\w*\b.{0,30}"
+    r"(?:aspects?|look at|assess|judge)"
+)
 _LIST_OF_CULTIVATION = re.compile(r"培育|第六条|article 6|cultivation")
 
 # Yes/no leads from what the knowledge states about a matter (not from phrasings): the gate's
@@ -128,8 +132,16 @@ class Responder:
             and "县" not in frame.question  # a county's date is its province's, not MIIT's
         ):
             return a.all_rounds(frame, lang)
+        whole = a.dimension(frame, lang)
+        if whole is not None:
+            return whole
         if frame.has("threshold", "comparison", "eligibility_check"):
-            return a.thresholds(frame, lang) or a.province_edition(frame, lang)
+            answer = a.thresholds(frame, lang) or a.province_edition(frame, lang)
+            if answer is None and frame.province is None and _LIST_OF_CRITERIA.search(
+                frame.question.lower()
+            ):  # "What are the criteria for recognition?": the gate and the dimensions
+                answer = self.list_answer(frame, lang)
+            return answer
         return None
 
     def process(self, frame: Frame, lang: str) -> Part | None:
@@ -184,7 +196,8 @@ class Responder:
             if edition is None:
                 return None
             names = [edition.gate.name_en if lang == "en" else edition.gate.name] + [
-                f"{d.number}、{d.name_en if lang == 'en' else d.name}" for d in edition.dimensions
+                f"{cn_to_int(d.number)}. {d.name_en}" if lang == "en" else f"{d.number}、{d.name}"
+                for d in edition.dimensions
             ]
             doc = f"criteria-{edition.id}"
             citations = [

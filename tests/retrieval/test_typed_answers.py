@@ -152,3 +152,33 @@ def test_common_words_alone_do_not_earn_a_typed_answer(fake_answerer: Answerer) 
     # "who", "steps" and "materials" are policy cues only inside the domain.
     for question in ("Who won the football match last night?", "做红烧肉的步骤有哪些"):
         assert not fake_answerer.ask(question).in_scope, question
+
+
+def test_a_dimension_asked_as_a_whole_lists_its_requirements(fake_answerer: Answerer) -> None:
+    answer = fake_answerer.ask("开放合作这一块，认定标准要求做到什么")
+    assert answer.answer.startswith("答：全国（2022年版）认定标准·七")
+    assert "未随附本方面的具体数值" in answer.answer  # no national figure, said so
+    assert _refs(answer) == ["criteria-national-2022/七"]
+    english = fake_answerer.ask("Is a three-year development plan required for recognition?")
+    assert "development plan" in english.answer and _refs(english) == [
+        "criteria-national-2022/八"
+    ]
+    # The measures' own cultivation item is 第六条's, not a criteria dimension.
+    measures = fake_answerer.ask("办法里对绿色低碳转型有什么要求")
+    assert "criteria-national-2022/六" != _refs(measures)[0]
+
+
+def test_a_concept_named_gets_every_condition_that_names_it(fake_answerer: Answerer) -> None:
+    answer = fake_answerer.ask("对集群的主导产业有哪些要求")
+    assert "高于70%" in answer.answer and "县域主导或特色产业" in answer.answer
+    assert {"criteria-national-2022/一", "criteria-national-2022/四"} <= set(_refs(answer))
+    figure = fake_answerer.ask("主导产业产值占比最低要多少")
+    assert "县域主导或特色产业" not in figure.answer
+
+
+def test_the_criteria_asked_for_in_english_are_listed(fake_answerer: Answerer) -> None:
+    for question in ("What dimensions do the recognition criteria have?",
+                     "What are the standards a cluster is judged by?"):
+        answer = fake_answerer.ask(question)
+        assert "eight dimensions" in answer.answer, question
+        assert "1. Strong core competitiveness" in answer.answer

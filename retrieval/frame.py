@@ -45,6 +45,7 @@ _PROVINCE_LEVEL = re.compile(r"省里|省厅|省级|各省|省上|省工信|省�
 _LOCAL_LEVEL = re.compile(r"县|市里|区里|地市|下面|内部|count(?:y|ies)")
 _EARLIER = re.compile(r"内部|提前|早于|早多少|早几天|earlier")
 # "是哪天/是哪年" asks for a date, not for which clusters.
+_WHERE = re.compile(r"在哪|哪里|哪儿|哪个网站|什么网站|哪个平台|where|website")
 _WHICH = re.compile(r"哪些|哪几|有谁|是哪(?![天年月一日])|which|list of")
 
 
@@ -239,6 +240,7 @@ class Framer:
         which = bool(_WHICH.search(low))
         if (
             roster
+            and not _WHERE.search(low)  # where the list is published (第十四条), not the list
             and (which or not ({"date", "count", "validity"} & set(intents)))
             and not (_COUNT_ASKED.search(low) and not which)
         ):

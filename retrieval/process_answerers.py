@@ -24,6 +24,9 @@ _ACTORS = {
     2: re.compile(r"省里|省级|省厅|省工信|province|provincial"),
     3: re.compile(r"工信部|部里|工业和信息化部|ministry|miit"),
 }
+# Who recognises (认定, 公布) as against who applies (申报, 报).
+_RECOGNISES = re.compile(r"认定|确定|审批|批准|公布|评定|recogni[sz]e|approve|decide")
+_APPLIES = re.compile(r"申报|申请|报送|提交|apply|submit|file")
 _COMPANY = re.compile(r"企业|公司|厂|老板|company|enterprise|firm|business")
 
 
@@ -118,9 +121,11 @@ class ProcessAnswerers(AnswererBase):
         steps = self.facts.application_steps()
         if not steps:
             return None
+        low = frame.question.lower()
+        if _RECOGNISES.search(low) and not _APPLIES.search(low):
+            return self._recogniser(lang)
         first = steps[0]
         citation = self._fact_citation(first)
-        low = frame.question.lower()
         company = _COMPANY.search(low) is not None
         if lang == "en":
             lead = (
@@ -137,6 +142,42 @@ class ProcessAnswerers(AnswererBase):
             if company:
                 lead += "企业可以向所在县（市、区）的中小企业主管部门反映意愿、提供材料。"
         return Part([], [citation], lead, needs_evidence=True)
+
+    def _recogniser(self, lang: str) -> Part | None:
+        """Who recognises a cluster: MIIT (第四条), after the provinces' recommendation, by
+        review, public notice and publication (第十四条)."""
+        cited = [self.kb.find(ref) for ref in ("第四条", "第十四条")]
+        located = [c for c in cited if c is not None]
+        if not located:
+            return None
+        citations = [Citation(c.doc_id, c.ref, c.text, c.label) for c in located]
+        lead = (
+            "MIIT recognises the clusters: it reviews the applications the provinces recommend "
+            "(with spot checks), publishes the list for public comment and then announces it "
+            "(Articles 4 and 14)."
+            if lang == "en"
+            else "由工业和信息化部认定：对省级中小企业主管部门推荐的集群进行复审（含实地抽查），"
+            "择优形成名单，经公示无异议的确定为“中小企业特色产业集群”并在其门户网站公布"
+            "（第四条、第十四条）。申报由县级中小企业主管部门提出，省级主管部门初审推荐。"
+        )
+        return Part([], citations, lead, needs_evidence=True)
+
+    def support(self, frame: Frame, lang: str) -> Part | None:
+        """What support a recognised cluster gets: the public reporting on policy support; no
+        amount is recorded (the coverage check answers amounts)."""
+        found = self.kb.find("facts-reporting policy-support")
+        if found is None:
+            return None
+        citation = self._located_citation(found)
+        lead = (
+            "public reporting says SME authorities at every level support clusters with fiscal, "
+            "financial, industrial, innovation, land and talent policies; no amounts are recorded "
+            "here."
+            if lang == "en"
+            else "据公开报道，各级中小企业主管部门从财政、金融、产业、创新、土地、人才等方面支持"
+            "集群发展（具体资金数额本项目未收录，以各地政策文件为准）。"
+        )
+        return Part([citation.quote], [citation], lead, needs_evidence=True)
 
     def materials(self, frame: Frame, lang: str) -> Part | None:
         """What is filed: the form and evidence (public reporting); the full list is not

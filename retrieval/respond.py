@@ -55,6 +55,17 @@ _ASKS = re.compile(
     r"is|are|can|does|do|did|will|should|could|may|must|list|tell|explain)\b",
     re.IGNORECASE,
 )
+# Parts of one county (towns, parks) said to lie in one county: the boundary condition holds.
+_WITHIN_ONE_COUNTY = re.compile(
+    r"(?:乡镇|镇|街道|村|园区|开发区|towns?|townships?|parks?).{0,20}"
+    r"(?:同一个?县|一个县|一县|本县|同县|same county|one county)|"
+    r"(?:同一个?县|一个县|本县|same county|one county).{0,20}"
+    r"(?:乡镇|镇|街道|村|园区|开发区|towns?|townships?|parks?)"
+)
+_WITHIN_ZH = (
+    "可以。集群须定位在一个县级行政区划范围内；跨乡镇（街道、园区）但在同一个县内的，符合这一条件。"
+)
+_WITHIN_EN = "Yes: the cluster must lie within one county-level division, which it does."
 # A part that only continues the one before it ("如果跨了两个乡镇呢") is not a question of its own.
 _CONTINUATION = re.compile(r"^(?:如果|那|那么|要是|假如|若)")
 
@@ -98,6 +109,9 @@ class Responder:
         a = self.answerers
         if frame.indicators:
             return a.eligibility(frame, lang)
+        boundary = self.county_boundary(frame, lang)
+        if boundary is not None:
+            return boundary
         if frame.has("list"):
             listed = self.list_answer(frame, lang)
             if listed is not None:
@@ -167,6 +181,10 @@ class Responder:
             who = a.who_applies(frame, lang)
             if who is not None:
                 return who
+        if frame.has("support") and not frame.has("threshold", "list", "procedure"):
+            helped = a.support(frame, lang)
+            if helped is not None:
+                return helped
         if frame.has("materials") and not frame.has("deadline", "date", "who_applies",
                                                      "annual_report"):
             listed = a.materials(frame, lang)
@@ -184,6 +202,36 @@ class Responder:
             if issued is not None:
                 return issued
         return None
+
+    def county_boundary(self, frame: Frame, lang: str) -> Part | None:
+        """Across counties or within one: the condition of 第二条 and the gate, with its verdict
+        (a province's own scheme is not asked about here)."""
+        q = frame.question.lower()
+        across, within = _CROSS_COUNTY.search(q), _WITHIN_ONE_COUNTY.search(q)
+        if not (across or within) or frame.province is not None:
+            return None
+        definition = self.kb.find("第二条")
+        national = self.framer.editions.get(self.framer.national)
+        if definition is None or national is None:
+            return None
+        citations = [
+            Citation(definition.doc_id, definition.ref, definition.text, definition.label),
+            Citation(f"criteria-{national.id}", "gate", national.gate.text,
+                     national.label("gate")),
+        ]
+        if across:
+            lead = (
+                "No. A cluster must lie within one county-level division (Article 2 and the "
+                "gate of the criteria)."
+                if lang == "en"
+                else "不能。集群须定位在一个县级行政区划范围内（第二条；认定标准·基本条件）。"
+            )
+        else:
+            lead = _WITHIN_EN if lang == "en" else _WITHIN_ZH
+        # "跨两个县" also describes roads and rivers: only when retrieval, too, finds the domain.
+        if lang == "en":  # an English yes/no leads with its "No." / "Yes:" itself
+            return Part([lead], citations, None, needs_evidence=True)
+        return Part([], citations, lead, needs_evidence=True)
 
     def list_answer(self, frame: Frame, lang: str) -> Part | None:
         low = frame.question.lower()
@@ -249,6 +297,8 @@ class Responder:
             )
         if _CROSS_COUNTY.search(q) and ("gate" in key or "第二条" in key):
             return no if lang == "en" else "不能。集群须定位在一个县级行政区划范围内。"
+        if _WITHIN_ONE_COUNTY.search(q) and ("gate" in key or "第二条" in key):
+            return _WITHIN_EN if lang == "en" else _WITHIN_ZH
         if _PERMANENT.search(q) and ("第十五条" in key or "batches" in key or "renewal" in key):
             return (
                 "No."
@@ -304,8 +354,12 @@ def join_leads(
     sep = "; " if lang == "en" else "；"
     lead = prefix + sep.join(f"({n}) {lead}" for n, lead in enumerate(leads, start=1))
     citations: list[Citation] = []
+    seen: set[tuple[str, str, str | None]] = set()
     for _text, cited in parts:
-        citations += [c for c in cited if c not in citations]
+        for citation in cited:
+            if (citation.doc, citation.ref, citation.item) not in seen:
+                seen.add((citation.doc, citation.ref, citation.item))
+                citations.append(citation)
     return f"{lead}{'.' if lang == 'en' else '。'}\n{rest}".rstrip(), citations
 
 

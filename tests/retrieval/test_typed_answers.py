@@ -182,3 +182,38 @@ def test_the_criteria_asked_for_in_english_are_listed(fake_answerer: Answerer) -
         answer = fake_answerer.ask(question)
         assert "eight dimensions" in answer.answer, question
         assert "1. Strong core competitiveness" in answer.answer
+
+
+def test_the_county_boundary_gets_its_verdict_both_ways(fake_answerer: Answerer) -> None:
+    within = fake_answerer.ask("我们的企业分散在本县四个镇，算一个集群能报吗")
+    assert within.answer.startswith("答：可以。")
+    across = fake_answerer.ask("两个县的企业能不能合在一起报一个集群")
+    assert across.answer.startswith("答：不能。")
+    assert _refs(across) == ["measures-2022/第二条", "criteria-national-2022/gate"]
+    assert not fake_answerer.ask("跨两个县的高速公路怎么走最快").in_scope
+
+
+def test_who_recognises_is_not_who_applies(fake_answerer: Answerer) -> None:
+    answer = fake_answerer.ask("国家级特色产业集群最后是谁来认定的")
+    assert "由工业和信息化部认定" in answer.answer
+    assert _refs(answer) == ["measures-2022/第四条", "measures-2022/第十四条"]
+
+
+def test_what_a_recognised_cluster_gets_is_the_support_fact(fake_answerer: Answerer) -> None:
+    answer = fake_answerer.ask("成为国家级集群能得到哪些扶持")
+    assert _refs(answer) == ["facts-reporting/policy-support"]
+    assert "金额" in answer.answer or "数额" in answer.answer  # amounts: not recorded
+
+
+def test_where_the_list_is_published_is_not_a_roster_request(fake_answerer: Answerer) -> None:
+    answer = fake_answerer.ask("认定的集群名单会在什么网站上公布")
+    assert answer.in_scope and _refs(answer)[0] == "measures-2022/第十四条"
+    roster = fake_answerer.ask("2022年入选名单里有哪些集群")
+    assert not roster.in_scope  # the list itself is not held
+
+
+def test_term_and_what_follows_are_both_answered(fake_answerer: Answerer) -> None:
+    answer = fake_answerer.ask("集群资格管几年？过期了以后怎么办？")
+    lead = answer.answer.split("\n")[0]
+    assert "三年" in lead and "复核" in lead
+    assert len({c.ref for c in answer.citations}) == len(answer.citations)

@@ -106,6 +106,10 @@ class FusionConfig(_Frozen):
     # Criteria editions outside the frame's scope (Yunnan's when no province is named) repeat
     # the national wording with other figures: they step back. Old set hit@1: 1.0 -> 0.852,
     # 0.7 and 0.5 -> 0.907 (six questions had cited Yunnan's edition first).
+    # The same factor sends another province's own scheme and another year's round or batch
+    # back (2022年度推荐工作有什么要求 had quoted the rules shared by every round, and an open
+    # question on a named year could rank another year's round first); set by the same
+    # measurement, no separate constant.
     other_edition_prior: float = 0.5
     # Intents whose cue words name what a unit is about (支持, 撤销, 流程): units whose heading
     # holds one get `intent_heading_prior`, units whose text holds one `intent_prior`. Old set

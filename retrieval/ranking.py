@@ -71,9 +71,12 @@ class UnitRanker:
         try:
             self.dense.prepare()
         except Exception as exc:  # a broken model must not take the bot down: lexical answers
-            # One line, no traceback: the common case is a stop during the warm-up, when the
-            # libraries can no longer start threads ("cannot schedule … after shutdown").
-            log.warning("the dense index could not be prepared (%s); answering without it", exc)
+            # A process that stops during the warm-up (the libraries can no longer start threads
+            # or register exit hooks) has nothing to warn about; otherwise one line, no traceback.
+            stopping = not threading.main_thread().is_alive()
+            (log.debug if stopping else log.warning)(
+                "the dense index could not be prepared (%s); answering without it", exc
+            )
 
     # -- ranking -----------------------------------------------------------------------------
 

@@ -44,17 +44,14 @@ from aiogram.methods.base import TelegramType
 from aiogram.types import InputFile, Update
 
 from bot.app import Services, build_dispatcher
+from infra.i18n import register_texts, t
 from infra.rendering import strip_html
 
 logger = logging.getLogger(__name__)
 
 CONSOLE_TOKEN = "42:console-chat-no-network"  # aiogram validates the token's shape only
 BOT_NAME = "集群通"
-BANNER = {
-    "zh": "集群通 控制台对话 — 输入问题或命令（/start、/help），数字选择按钮，Ctrl-D 退出。",
-    "en": "集群通 console chat — type a question or a command (/start, /help); a number presses "
-    "a button; Ctrl-D quits.",
-}
+register_texts(Path(__file__).with_name("texts.yaml"))
 _COMMAND = re.compile(r"^/[A-Za-z0-9_]{1,32}")
 _BLOCKQUOTE = re.compile(r"<blockquote[^>]*>(.*?)</blockquote>", re.S)
 
@@ -62,9 +59,10 @@ _BLOCKQUOTE = re.compile(r"<blockquote[^>]*>(.*?)</blockquote>", re.S)
 class ConsoleSession(BaseSession):
     """A Bot API that prints. Keeps the messages it "sent" so buttons can be pressed later."""
 
-    def __init__(self, out: TextIO, files_dir: Path) -> None:
+    def __init__(self, out: TextIO, files_dir: Path, lang: str = "zh") -> None:
         super().__init__()
         self.out = out
+        self.lang = lang
         self.files_dir = files_dir
         self.me = {"id": 42, "is_bot": True, "first_name": BOT_NAME, "username": "smebot_console"}
         self.messages: dict[tuple[int, int], dict[str, Any]] = {}
@@ -179,7 +177,7 @@ class ConsoleSession(BaseSession):
         else:
             shown = str(source)  # a file id or URL: nothing to save
         caption = self._plain(method.caption, method.parse_mode, bot) if method.caption else ""
-        label = "图片" if kind == "photo" else "文件"
+        label = t("console.photo" if kind == "photo" else "console.file", self.lang)
         self._print(f"[{label}] {shown}" + (f"\n{caption}" if caption else ""))
         file_json = {"file_id": shown, "file_unique_id": shown}
         content: dict[str, Any] = (
@@ -196,7 +194,7 @@ class ConsoleSession(BaseSession):
     # -- printing ----------------------------------------------------------------------------
 
     def _print(self, text: str, *, edited: bool = False) -> None:
-        prefix = f"{BOT_NAME} ›" + (" (更新)" if edited else "")
+        prefix = f"{BOT_NAME} ›" + (t("console.edited", self.lang) if edited else "")
         lines = text.splitlines() or [""]
         self.out.write(f"{prefix} {lines[0]}\n")
         for line in lines[1:]:
@@ -224,7 +222,8 @@ class ConsoleSession(BaseSession):
                 )
                 shown.append(f"[{number}] {button.text}")
         if shown:
-            self.out.write(("  (按钮已更新) " if updated else "  ") + "   ".join(shown) + "\n")
+            lead = t("console.buttons_updated", self.lang) if updated else "  "
+            self.out.write(lead + "   ".join(shown) + "\n")
             self.out.flush()
 
 
@@ -247,13 +246,13 @@ class ConsoleChat:
         *,
         out: TextIO,
         user_id: int = 1,
-        first_name: str = "控制台用户",
+        first_name: str | None = None,
         lang: str = "zh",
         dispatcher: Dispatcher | None = None,
     ) -> None:
         self.services = services
         self.out = out
-        self.session = ConsoleSession(out, services.settings.data_dir / "console")
+        self.session = ConsoleSession(out, services.settings.data_dir / "console", lang)
         self.bot = Bot(
             token=CONSOLE_TOKEN,
             session=self.session,
@@ -262,7 +261,8 @@ class ConsoleChat:
         # No throttling: one local user, and piped transcripts arrive all at once.
         self.dp = dispatcher or build_dispatcher(services, set_menu=False, throttle_seconds=0)
         self.user = {
-            "id": user_id, "is_bot": False, "first_name": first_name,
+            "id": user_id, "is_bot": False,
+            "first_name": first_name or t("console.user_name", lang),
             "language_code": "en" if lang == "en" else "zh-hans",
         }
         self.update_ids = itertools.count(1)
@@ -361,12 +361,12 @@ async def chat_loop(
     stdout = stdout if stdout is not None else sys.stdout
     if prompt is None:
         prompt = stdin.isatty()
-    prompt_text = "you › " if lang == "en" else "你 › "
+    prompt_text = t("console.prompt", lang)
     chat = ConsoleChat(services, out=stdout, user_id=user_id, lang=lang)
     await chat.start()
     try:
         if prompt:
-            stdout.write(BANNER["en" if lang == "en" else "zh"] + "\n" + prompt_text)
+            stdout.write(t("console.banner", lang) + "\n" + prompt_text)
             stdout.flush()
         async for line in _read_lines(stdin):
             await chat.handle_line(line)

@@ -11,12 +11,13 @@ field the record lacks is said to be unrecorded, never filled from another year.
 from __future__ import annotations
 
 from retrieval.answer_parts import Part
-from retrieval.criteria_answerers import CriteriaAnswerers, pick_indicators
+from retrieval.criteria_answerers import pick_indicators
+from retrieval.edition_answerers import EditionAnswerers
 from retrieval.process_answerers import ProcessAnswerers
 from retrieval.round_answerers import RoundAnswerers
 
 __all__ = ["Answerers", "Part", "pick_indicators"]
 
 
-class Answerers(CriteriaAnswerers, RoundAnswerers, ProcessAnswerers):
+class Answerers(EditionAnswerers, RoundAnswerers, ProcessAnswerers):
     """Every answerer per intent (respond.py picks which one applies)."""

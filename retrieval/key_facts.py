@@ -201,6 +201,14 @@ def english_fact(fact: str) -> str:
             if date.group(1):
                 text += f", {date.group(1)}"
             return ("by " if date.group(4) else "") + text + f" ({fact})"
+    count = re.fullmatch(rf"(最多推荐|认定)?({_CN_NUM}+|\d+)(个|家)(左右)?(集群)?", fact)
+    if count:
+        number = int(count.group(2)) if count.group(2).isdigit() else cn_to_int(count.group(2))
+        if number is not None:
+            what = "clusters" if count.group(3) == "个" else "firms"
+            head = {"最多推荐": "at most ", "认定": ""}.get(count.group(1) or "", "")
+            about = "about " if count.group(4) else ""
+            return f"{head}{about}{number} {what} ({fact})"
     amount = re.fullmatch(r"(\d+(?:\.\d+)?)\s*亿元", fact)
     if amount:
         billions = float(amount.group(1)) / 10

@@ -31,6 +31,7 @@ _LIST_OF_CULTIVATION = re.compile(r"培育|第六条|article 6|cultivation")
 _INCIDENT = re.compile(
     r"事故|偷税|漏税|偷漏税|违法|失信|处罚|罚款|安全事件|数据安全|网络安全|incident|tax evasion"
 )
+_REVOKE = re.compile(r"撤销|取消|摘牌|revok|withdraw|lose", re.IGNORECASE)
 _PERMANENT = re.compile(r"终身|永久|一直有效|永远|自动续|自动延|permanent|forever|automatic")
 _COMPANY_ITSELF = re.compile(
     r"企业自己|企业可以|企业能|公司自己|龙头企业|企业直接|a company|an enterprise"
@@ -107,7 +108,7 @@ class Responder:
     def typed(self, frame: Frame, lang: str) -> Part | None:
         """The answer computed from the frame, or None (retrieval then answers)."""
         a = self.answerers
-        if frame.indicators:
+        if frame.indicators and not a.names_only_thresholds(frame):
             return a.eligibility(frame, lang)
         boundary = self.county_boundary(frame, lang)
         if boundary is not None:
@@ -136,6 +137,10 @@ class Responder:
         process = self.process(frame, lang)
         if process is not None:
             return process
+        if frame.has("frequency") and not frame.years:
+            yearly = a.frequency(frame, lang)
+            if yearly is not None:
+                return yearly
         if frame.years or frame.batch_year is not None:
             part = a.rounds(frame, lang)
             if part is not None:
@@ -287,6 +292,13 @@ class Responder:
         q = frame.question.lower()
         key = unit.target.key
         no = "No." if lang == "en" else "不能。"
+        if ("gate" in key or "revocation" in key) and _INCIDENT.search(q) and _REVOKE.search(q):
+            return (
+                "Yes: public reporting says such problems lead to the recognition being revoked."
+                if lang == "en"
+                else "会。据公开报道，集群内企业发生较大及以上事故、重大网络或数据安全事件，或存在"
+                "偷漏税、违法违规、严重失信等重大问题的，撤销该集群的认定。"
+            )
         if ("gate" in key or "revocation" in key) and _INCIDENT.search(q):
             verdict = "会影响" if "影响" in q else "不能"
             return (

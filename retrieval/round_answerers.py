@@ -109,6 +109,24 @@ class RoundAnswerers(AnswererBase):
         )
         return Part(facts, [self._fact_citation(c) for c in rounds], head)
 
+    def frequency(self, frame: Frame, lang: str) -> Part | None:
+        """How often clusters can be put forward: a round a year, the recorded ones listed."""
+        rounds = self.facts.rounds()
+        if not rounds:
+            return None
+        years = "、".join(str(c.record.year) for c in rounds)
+        yes = ("yes: " if lang == "en" else "是。") if frame.yesno else ""
+        lead = yes + (
+            "recommendations run in yearly rounds, each opened by a notice of MIIT's General "
+            f"Office; recorded rounds: {years.replace('、', ', ')}. Whether and when a round "
+            "opens is set by that year's notice."
+            if lang == "en"
+            else "国家级集群的推荐按年度开展，每年由工业和信息化部办公厅发通知启动；本项目收录了"
+            f"{years}年度。当年是否开展、何时截止，以当年通知为准。"
+        )
+        facts = [self._round_fact(c.record, frame, "", lang, every_field=True) for c in rounds]
+        return Part(facts, [self._fact_citation(c) for c in rounds], lead)
+
     def _round_fact(
         self, record: object, frame: Frame, low: str, lang: str, *, every_field: bool = False
     ) -> str:

@@ -217,3 +217,36 @@ def test_term_and_what_follows_are_both_answered(fake_answerer: Answerer) -> Non
     lead = answer.answer.split("\n")[0]
     assert "三年" in lead and "复核" in lead
     assert len({c.ref for c in answer.citations}) == len(answer.citations)
+
+
+def test_revocation_for_tax_evasion_is_a_yes(fake_answerer: Answerer) -> None:
+    answer = fake_answerer.ask("认定以后集群企业要是被查出偷漏税，会不会被取消认定")
+    assert answer.answer.startswith("答：会。")
+    assert _refs(answer)[0] == "facts-reporting/revocation"
+
+
+def test_how_often_one_can_apply_is_the_yearly_round(fake_answerer: Answerer) -> None:
+    answer = fake_answerer.ask("特色产业集群是不是每年都能申报一次")
+    assert answer.answer.startswith("答：是。") and "按年度开展" in answer.answer
+    assert "4月30日" not in answer.answer  # not the annual report
+    assert {"facts-rounds/round-2022", "facts-rounds/round-2025"} <= set(_refs(answer))
+
+
+def test_a_limit_named_in_the_question_is_explained_not_judged(
+    fake_answerer: Answerer,
+) -> None:
+    answer = fake_answerer.ask("100平方公里这个面积上限是硬性要求吗")
+    assert "软性要求" in answer.answer and "达标" not in answer.answer
+    judged = fake_answerer.ask("我们集群面积130平方公里，会不会不合格")
+    assert "超出 30 平方公里" in judged.answer
+
+
+def test_a_share_asked_in_english_is_not_the_output(fake_answerer: Answerer) -> None:
+    answer = fake_answerer.ask("What share of cluster output must SMEs contribute nationally?")
+    lead = answer.answer.split("\n")[0]
+    assert "70%" in lead and "40" not in lead
+
+
+def test_english_counts_are_rendered_in_english(fake_answerer: Answerer) -> None:
+    answer = fake_answerer.ask("About how many clusters are to be recognised in the 14th Five-Year Plan period?")
+    assert "about 200 clusters" in answer.answer

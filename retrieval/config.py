@@ -42,8 +42,9 @@ class GateConfig(_Frozen):
     min_domain: float = 3.0
     # ... and outweigh the foreign words by this factor; 1.0 and 1.3 gave the same result.
     foreign_ratio: float = 1.0
-    # Without its strongest domain word (集群 in "Hadoop集群搭建教程") and the kind of cluster
-    # it names, a question's other domain words must outweigh its other foreign words times this.
+    # When the subject (集群 / cluster) is its strongest domain word, a question without it and
+    # the kind of cluster it names must still have domain words outweighing its other foreign
+    # words times this ("Hadoop集群搭建教程": 搭建 3.8 < 教程 4.0).
     rest_ratio: float = 1.0
     # Absolute discounting of the knowledge's word counts (a word seen once counts as half).
     count_discount: float = 0.5

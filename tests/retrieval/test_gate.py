@@ -33,6 +33,10 @@ def test_a_computing_cluster_is_off_topic(fake_answerer: Answerer, question: str
         "陶瓷产业集群是什么意思",
         # Colloquial fragments jieba does not know (交来) are noise, not another topic.
         "年报啥时候交来着",
+        # Led by a domain word other than the subject: carried by it, foreign words or not.
+        "主导产业是汽车零部件可以吗",
+        "认定结果在哪个网站查",
+        "公示期间有人举报怎么办",
     ],
 )
 def test_a_cluster_named_by_its_industry_stays_in_domain(

@@ -19,7 +19,7 @@ from knowledge.numbers import NumberParseError, parse_number
 
 _CN = "零〇一二两三四五六七八九十百千"
 _NUM = rf"(?:\d+(?:\.\d+)?|[{_CN}]+(?:点[{_CN}]+)?)"
-_EN_MONEY = r"(?:hundred|100)\s+million|billion|million"
+_EN_MONEY = r"(?:hundred|100)\s+million|billion|million|bn\b|mn\b"
 # Three figures sharing one money unit written after the last: "30、35、42亿", "45, 48 and 52
 # 亿元", "30, 35 and 42 (hundred million yuan)" — the three-year output series.
 _SEP = r"\s*(?:[,，、/;；]\s*(?:and\s+)?|\s+and\s+|[和及与])\s*"
@@ -75,7 +75,7 @@ _CN_DIGIT = {c: i for i, c in enumerate("零一二三四五六七八九十")}
 _ZERO = re.compile(r"(?:没有|无|零家|0家|一家都没有|一家也没有|none|no)")
 _QUOTES = re.compile(r"[“”‘’\"'「」『』]")
 _CLAUSE_END = re.compile(r"[，,；;。！？!?\n]")
-_SERIES_GAP = re.compile(r"^[\s、，,和及与/]*$")
+_SERIES_GAP = re.compile(r"^[\s、，,和及与/]*(?:and)?\s*$", re.I)
 _KIND_OF: dict[str, str] = {
     "output_value_yi": "money",
     "area_km2": "area",

@@ -30,6 +30,9 @@ def framer() -> Framer:
         # One unit for all three: 万 applies to each, not only to the last.
         ("近三年产值4100、4400、4700万", [0.41, 0.44, 0.47]),
         ("output was 4100, 4400 and 4700 million yuan", [41, 44, 47]),
+        # Each with its own unit, joined by an English "and".
+        ("output 41亿, 44亿 and 47亿", [41, 44, 47]),
+        ("output was RMB 4.1bn, 4.4bn and 4.7bn", [41, 44, 47]),
     ],
 )
 def test_a_series_sharing_one_unit_is_the_three_years(

@@ -140,10 +140,11 @@ def _matchers(
         if not word:
             continue
         if "…" in word:
+            english = word.replace("…", "").isascii()
             parts = [re.escape(part) for part in word.split("…")]
-            # English words are longer than Chinese characters: up to three words between.
-            gap = r"\W+(?:\w+\W+){0,3}?" if word.isascii() else ".{0,6}"
-            start = r"(?<![a-z])" if word.isascii() else ""
+            # English words are longer than Chinese characters: up to four words between.
+            gap = r"\W+(?:\w+\W+){0,4}?" if english else ".{0,6}"
+            start = r"(?<![a-z])" if english else ""
             patterns.append((word, re.compile(start + gap.join(parts))))
         elif word.isascii() and word[0].isalpha():
             tail = "" if len(word) >= 5 else "(?![a-z])"

@@ -90,3 +90,19 @@ def test_a_little_giant_satisfies_the_either_or(fake_answerer: Answerer) -> None
         "specialized_sme_count": 5,
     }
     assert answer.answer.startswith("答：就你给出的数字，达标")
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("How much output does a cluster need?", "40 × 100M yuan"),
+        ("How big can a cluster's area be?", "100 km²"),
+        ("How much must SMEs contribute to the cluster's output?", "at least 70%"),
+    ],
+)
+def test_an_english_how_much_question_gets_the_threshold(
+    fake_answerer: Answerer, question: str, expected: str
+) -> None:
+    answer = fake_answerer.ask(question)
+    assert answer.frame.intents[0] == "threshold"
+    assert expected in answer.answer

@@ -71,6 +71,9 @@ def test_instructions_to_the_bot_are_declined_as_injection(
         "How much financial support can a county expect once its cluster is listed?",
         "What's the size of the grant a national cluster gets?",
         "中央财政给集群的补助一般有多少",
+        # English gap cues allow a few words between their parts.
+        "How much will the ministry give each listed cluster?",
+        "Is there an application fee?",
     ],
 )
 def test_money_asked_in_either_language_is_not_recorded(

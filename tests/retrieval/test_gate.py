@@ -128,6 +128,11 @@ def test_requests_to_play_a_role_or_grant_a_title_are_declined(
     assert kind in answer.frame.uncovered, answer.frame.uncovered
 
 
+def test_referring_to_what_the_asker_said_is_not_an_instruction(fake_answerer: Answerer) -> None:
+    answer = fake_answerer.ask("按我说的情况，产值45亿、增速11%，够国家级吗")
+    assert answer.frame.decline is None and answer.in_scope
+
+
 def test_acting_as_a_party_of_the_procedure_is_a_question(fake_answerer: Answerer) -> None:
     answer = fake_answerer.ask("Can a county development zone act as the applicant?")
     assert answer.frame.decline is None and answer.in_scope

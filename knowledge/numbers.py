@@ -48,7 +48,9 @@ _ARABIC = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
 _ARABIC_MAGNITUDE = re.compile(r"^([+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)([十百千万亿]+)$")
 
 # English magnitudes people use for money ("4.5 billion", "4.5bn", "300 million").
+# "hundred million" (how 亿 is put into English) before "million", which it ends with.
 _ENGLISH_MAGNITUDES: dict[str, int] = {
+    "hundredmillion": 100_000_000,
     "billion": 1_000_000_000, "bn": 1_000_000_000,
     "million": 1_000_000, "mn": 1_000_000, "mio": 1_000_000,
     "thousand": 1_000,

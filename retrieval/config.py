@@ -42,6 +42,12 @@ class GateConfig(_Frozen):
     min_domain: float = 3.0
     # ... and outweigh the foreign words by this factor; 1.0 and 1.3 gave the same result.
     foreign_ratio: float = 1.0
+    # When the subject (集群 / cluster) is its strongest domain word, a question without it and
+    # the kind of cluster it names must still have domain words outweighing its other foreign
+    # words times this ("Hadoop集群搭建教程": 搭建 3.8 < 教程 4.0).
+    rest_ratio: float = 1.0
+    # Absolute discounting of the knowledge's word counts (a word seen once counts as half).
+    count_discount: float = 0.5
     # A word with at least this lift names a topic (集群 9.8, 年报 5.4, 有效期); a later part of
     # a question without one inherits the previous part's topic words (截止 4.3, 日期 3.6 do not
     # name one).

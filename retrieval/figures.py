@@ -19,10 +19,19 @@ from knowledge.numbers import NumberParseError, parse_number
 
 _CN = "零〇一二两三四五六七八九十百千"
 _NUM = rf"(?:\d+(?:\.\d+)?|[{_CN}]+(?:点[{_CN}]+)?)"
+_EN_MONEY = r"(?:hundred|100)\s+million|billion|million|bn\b|mn\b"
+# Three figures sharing one money unit written after the last: "30、35、42亿", "45, 48 and 52
+# 亿元", "30, 35 and 42 (hundred million yuan)" — the three-year output series.
+_SEP = r"\s*(?:[,，、/;；]\s*(?:and\s+)?|\s+and\s+|[和及与])\s*"
+_SERIES = re.compile(
+    rf"({_NUM}){_SEP}({_NUM}){_SEP}({_NUM})\s*[(（]?\s*个?\s*(亿元|亿|万元|万|{_EN_MONEY})(?!平方)",
+    re.I,
+)
 _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("series", _SERIES),
     # "38个亿" is spoken Chinese for 38亿.
     ("money", re.compile(rf"({_NUM})\s*个?\s*(亿元|亿|万元|万)(?!平方)")),
-    ("money", re.compile(r"(\d+(?:\.\d+)?)\s*(billion|million)(?:\s*(?:yuan|rmb|cny))?", re.I)),
+    ("money", re.compile(rf"(\d+(?:\.\d+)?)\s*({_EN_MONEY})(?:\s*(?:yuan|rmb|cny))?", re.I)),
     (
         "area",
         re.compile(rf"({_NUM})\s*(平方公里|平方千米|km2|km²|square kilomet(?:re|er)s?)", re.I),
@@ -64,8 +73,9 @@ _EN_NUMBERS = {
 }
 _CN_DIGIT = {c: i for i, c in enumerate("零一二三四五六七八九十")}
 _ZERO = re.compile(r"(?:没有|无|零家|0家|一家都没有|一家也没有|none|no)")
+_QUOTES = re.compile(r"[“”‘’\"'「」『』]")
 _CLAUSE_END = re.compile(r"[，,；;。！？!?\n]")
-_SERIES_GAP = re.compile(r"^[\s、，,和及与/]*$")
+_SERIES_GAP = re.compile(r"^[\s、，,和及与/]*(?:and)?\s*$", re.I)
 _KIND_OF: dict[str, str] = {
     "output_value_yi": "money",
     "area_km2": "area",
@@ -89,6 +99,7 @@ class _Raw:
     start: int
     end: int
     text: str
+    series: tuple[float, ...] = ()  # three yearly figures sharing one unit, oldest first
 
 
 def _read(kind: str, number: str, unit: str) -> float | None:
@@ -98,11 +109,9 @@ def _read(kind: str, number: str, unit: str) -> float | None:
         return float(_EN_NUMBERS[number.lower()])
     try:
         if kind == "money":
-            if unit.lower() == "billion":
-                return float(number) * 10
-            if unit.lower() == "million":
-                return float(number) / 100
-            return float(parse_number(number + unit, unit="亿元"))
+            # parse_number reads "4.2 billion", "300 million", "42 hundred million", "38亿".
+            english = re.sub(r"^100\s+million$", "hundred million", unit.lower())
+            return float(parse_number(f"{number} {english}", unit="亿元"))
         if kind == "percent":
             return float(parse_number(number + "%", percent=True))
         return float(parse_number(number))
@@ -121,6 +130,15 @@ def _raw_figures(text: str) -> list[_Raw]:
             following = text[end : end + 1]
             if kind == "count" and following == "年":
                 continue
+            if kind == "series":
+                unit = match.group(4)
+                values = [_read("money", match.group(i), unit) for i in (1, 2, 3)]
+                if any(value is None for value in values):
+                    continue
+                series = tuple(float(value or 0.0) for value in values)
+                taken.append((start, end))
+                found.append(_Raw("money", series[-1], start, end, match.group(0), series))
+                continue
             unit = match.group(2) if (match.lastindex or 0) >= 2 else ""
             value = _read(kind, match.group(1), unit or "")
             if value is None:
@@ -137,11 +155,12 @@ def _cue_hit(window: str, cues: Mapping[str, Sequence[str]], kinds: set[str]) ->
     """The indicator (of an allowed kind) whose cue appears in `window`; the longest cue wins,
     then the one nearest the end of the window."""
     best: tuple[int, int, str] | None = None
-    low = window.lower()
+    # Quotation marks do not change a name: 专精特新“小巨人” is 专精特新小巨人.
+    low = _QUOTES.sub("", window.lower())
     for indicator, words in cues.items():
         if _indicator_kind(indicator) not in kinds:
             continue
-        for word in words:
+        for word in (_QUOTES.sub("", word) for word in words):
             at = low.rfind(word)
             if at < 0:
                 continue
@@ -175,6 +194,12 @@ def read_figures(text: str, cues: Mapping[str, Sequence[str]]) -> list[Figure]:
         next_start = raws[index + 1].start if index + 1 < len(raws) else len(text)
         after_end = _CLAUSE_END.search(text, raw.end)
         after = text[raw.end : min(next_start, after_end.start() if after_end else len(text))]
+        if raw.kind == "money" and raw.series:
+            if any(cue in text.lower() for cue in cues.get("output_value_yi", ())):
+                value = [_tidy(v) for v in raw.series]
+                figures.append(Figure("output_value_yi", value, raw.text, raw.start))
+            index += 1
+            continue
         if raw.kind == "money":
             series = [raw]
             while (

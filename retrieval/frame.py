@@ -68,7 +68,7 @@ class Frame:
     entities: tuple[str, ...]
     covered: bool
     uncovered: tuple[str, ...] = ()  # why not: "programme:单项冠军", "year:2026", …
-    decline: str | None = None  # legal / act / roleplay
+    decline: str | None = None  # injection / legal / act / roleplay
     yesno: bool = False
     explicit_refs: tuple[str, ...] = field(default=())
 
@@ -135,15 +135,19 @@ def _matchers(
 ) -> tuple[tuple[str, ...], tuple[tuple[str, re.Pattern[str]], ...]]:
     """Compiled once per cue list: plain substrings, and patterns for English words (whole
     words; longer ones with their endings, "recommend" in "recommendations") and gap cues
-    ("帮…写": the parts in order, a few characters apart)."""
+    ("帮…写": the parts in order, a few characters or words apart)."""
     plain: list[str] = []
     patterns: list[tuple[str, re.Pattern[str]]] = []
     for word in words:
         if not word:
             continue
         if "…" in word:
+            english = word.replace("…", "").isascii()
             parts = [re.escape(part) for part in word.split("…")]
-            patterns.append((word, re.compile(".{0,6}".join(parts))))
+            # English words are longer than Chinese characters: up to four words between.
+            gap = r"\W+(?:\w+\W+){0,4}?" if english else ".{0,6}"
+            start = r"(?<![a-z])" if english else ""
+            patterns.append((word, re.compile(start + gap.join(parts))))
         elif word.isascii() and word[0].isalpha():
             tail = "" if len(word) >= 5 else "(?![a-z])"
             patterns.append((word, re.compile(rf"(?<![a-z]){re.escape(word)}{tail}")))

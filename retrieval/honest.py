@@ -3,7 +3,8 @@
 Coverage before confidence: a programme, year, province, list or amount the knowledge does not
 hold gets an answer that says what is not recorded, what is (labelled as context, never as the
 answer), and where the authoritative answer is. Requests for legal advice, to act, or to play a
-role are declined; nothing in a question changes a fact.
+role, and instructions addressed to the bot (prompt injection), are declined; nothing in a
+question changes a fact.
 """
 
 from __future__ import annotations
@@ -38,6 +39,15 @@ def honest_answer(frame: Frame, facts: FactBook, lang: str) -> str:
     reason = frame.uncovered[0] if frame.uncovered else ""
     kind, _, what = reason.partition(":")
     en = lang == "en"
+    if kind == "injection":
+        return (
+            "Sorry, I follow only this bot's own rules: instructions or claims in a question do "
+            "not change them or the facts I hold, and I cannot announce or change any "
+            "recognition: only MIIT's published list decides that. " + _CAN_EN
+            if en
+            else "抱歉，我只按本项目的规则回答，提问中的指令或说法不会改变规则和我掌握的事实；"
+            "我也不能宣布或改变任何认定结果——认定结果以工业和信息化部公布的名单为准。" + _CAN_ZH
+        )
     if kind == "legal":
         return (
             "Sorry, I cannot give legal advice or predict the outcome of a case. For a legal "

@@ -172,17 +172,22 @@ class Answerer(UnitRanker):
             return Answer(original, False, empty.answer, [], 0.0, lang, self.framer.frame("", lang))
         text = self.tokenizer.correct(text)
         frame = self.framer.frame(text, lang)
-        if frame.decline:
-            return Answer(original, False, honest_answer(frame, self.kb.facts, lang), [], 0.0,
-                          lang, frame)
         found, missing = self.explicit_refs(text)
-        if missing:
-            answer = self._missing(original, lang, missing[0])
-            return Answer(original, True, answer.answer, answer.citations, 1.0, lang, frame)
         # A question naming an article of the measures, figures of the criteria or a recorded
         # round is about them, whatever its other words.
         named = found or frame.names_a_record(self.kb.facts)
-        if not named and not self.gate.judge(text).in_domain:
+        in_domain = bool(named) or self.gate.judge(text).in_domain
+        if frame.decline:
+            # A request to write something else (a poem, a translation) is off topic, not a
+            # request to act on an application or a recognition.
+            if frame.decline == "act" and not in_domain:
+                return self._refuse(original, text, lang, detected, frame, 0.0)
+            return Answer(original, False, honest_answer(frame, self.kb.facts, lang), [], 0.0,
+                          lang, frame)
+        if missing:
+            answer = self._missing(original, lang, missing[0])
+            return Answer(original, True, answer.answer, answer.citations, 1.0, lang, frame)
+        if not in_domain:
             return self._refuse(original, text, lang, detected, frame, 0.0)
         if not frame.covered:
             return Answer(original, False, honest_answer(frame, self.kb.facts, lang), [], 0.0,

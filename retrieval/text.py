@@ -65,9 +65,20 @@ def latin_share(text: str) -> float:
     return latin / total if total else 0.0
 
 
+_LATIN_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9'-]*")
+
+
 def detect_lang(text: str) -> str:
-    """"en" when the question is mostly Latin script, else "zh" (the bot's default)."""
-    return "en" if latin_share(text) >= 0.5 else "zh"
+    """"en" when the question is mostly Latin script, else "zh" (the bot's default). Mixed text
+    is English only when its Latin part holds an English function word (what, is, the): names
+    in a Chinese question ("k8s集群节点一直NotReady怎么排查") do not make it English."""
+    if latin_share(text) < 0.5:
+        return "zh"
+    if not _CJK.search(text):
+        return "en"
+    function_words = {w for w in default_lexicon().stopwords if w.isascii()}
+    tokens = (token.lower() for token in _LATIN_TOKEN.findall(text))
+    return "en" if any(token in function_words for token in tokens) else "zh"
 
 
 def split_sentences(text: str) -> list[str]:

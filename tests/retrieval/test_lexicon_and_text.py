@@ -117,3 +117,8 @@ def test_foreign_topics_are_recognised_unless_about_a_cluster() -> None:
     assert lexicon.foreign_topic("高新技术企业认定要什么条件") == "高新技术企业认定"
     assert lexicon.foreign_topic("集群里的高新技术企业认定情况") is None
     assert lexicon.foreign_topic("集群有效期多久") is None
+
+
+def test_names_in_a_chinese_question_do_not_make_it_english() -> None:
+    assert detect_lang("MongoDB副本集ReplicaSet怎么配置") == "zh"
+    assert detect_lang("What is 专精特新?") == "en"  # English function words carry it

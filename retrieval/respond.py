@@ -5,8 +5,7 @@ multi-part question answered, yes/no questions led by a yes or a no.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable
 
 from knowledge.kb import KnowledgeBase
 from knowledge.refs import cn_to_int
@@ -18,8 +17,6 @@ from retrieval.replies import SECONDARY_NOTE_EN, SECONDARY_NOTE_ZH
 
 # What marks a question about the yearly recommendation rounds (not the annual report).
 _ROUND_WORDS = re.compile(r"推荐|名额|推几个|报几个|quota|recommend", re.IGNORECASE)
-_SPLIT = re.compile(r"[？?；;！!]|以及|另外|还有就是|同时想问")
-_CJK = re.compile(r"[\u4e00-\u9fff]")
 _LIST_OF_CRITERIA = re.compile(
     r"认定标准|标准|认定条件|criteri|standard|dimension|aspects?\b.{0,30}recogni|recogni\w*\b.{0,30}"
     r"(?:aspects?|look at|assess|judge)"
@@ -49,13 +46,6 @@ _STEPS = re.compile(
 # A document's number asked for ("文号是多少").
 _NUMBER_ASKED = re.compile(r"文号|字号|几号文|document number|reference number", re.IGNORECASE)
 SECONDARY_PREFIX = "公开报道"  # the label of every fact sheet (public reporting)
-# Words that make a fragment a question of its own.
-_ASKS = re.compile(
-    r"[吗呢么嘛哪几谁]|什么|怎|如何|多少|多久|多长|是否|能否|可否|请问|有没有|能不能|可不可以|"
-    r"是不是|会不会|要不要|够不够|列出|说明|介绍|讲讲|\b(?:what|how|when|which|who|why|whom|"
-    r"is|are|can|does|do|did|will|should|could|may|must|list|tell|explain)\b",
-    re.IGNORECASE,
-)
 # Parts of one county (towns, parks) said to lie in one county: the boundary condition holds.
 _WITHIN_ONE_COUNTY = re.compile(
     r"(?:乡镇|镇|街道|村|园区|开发区|towns?|townships?|parks?).{0,20}"
@@ -63,37 +53,11 @@ _WITHIN_ONE_COUNTY = re.compile(
     r"(?:同一个?县|一个县|本县|same county|one county).{0,20}"
     r"(?:乡镇|镇|街道|村|园区|开发区|towns?|townships?|parks?)"
 )
+_CLUSTER_WORD = re.compile(r"集群|cluster")
 _WITHIN_ZH = (
     "可以。集群须定位在一个县级行政区划范围内；跨乡镇（街道、园区）但在同一个县内的，符合这一条件。"
 )
 _WITHIN_EN = "Yes: the cluster must lie within one county-level division, which it does."
-# A part that only continues the one before it ("如果跨了两个乡镇呢") is not a question of its own.
-_CONTINUATION = re.compile(r"^(?:如果|那|那么|要是|假如|若)")
-
-
-@dataclass
-class Composed:
-    text: str
-    citations: list[Citation]
-    score: float
-
-
-def split_parts(text: str) -> list[str]:
-    """The parts of a multi-part question; a fragment too short to stand alone ("云南呢"), or
-    one that asks nothing ("从县里到工信部", background after the question), stays with the
-    part before it."""
-    pieces = [p.strip(" ，,。") for p in _SPLIT.split(text)]
-    parts: list[str] = []
-    for piece in pieces:
-        if not piece:
-            continue
-        substantial = len(_CJK.findall(piece)) >= 5 or len(piece.split()) >= 4
-        asks = _ASKS.search(piece) is not None
-        if parts and (not substantial or not asks or _CONTINUATION.match(piece)):
-            parts[-1] = f"{parts[-1]}，{piece}"
-        else:
-            parts.append(piece)
-    return parts
 
 
 class Responder:
@@ -207,6 +171,14 @@ class Responder:
             if issued is not None:
                 return issued
         return None
+
+    def settles(self, frame: Frame) -> bool:
+        """The question is one the knowledge settles outright, whatever its other words: a
+        cluster across counties or within one ("企业分散在本县四个镇，算一个集群能报吗")."""
+        q = frame.question.lower()
+        return bool(
+            _CLUSTER_WORD.search(q) and (_CROSS_COUNTY.search(q) or _WITHIN_ONE_COUNTY.search(q))
+        )
 
     def county_boundary(self, frame: Frame, lang: str) -> Part | None:
         """Across counties or within one: the condition of 第二条 and the gate, with its verdict
@@ -327,52 +299,6 @@ class Responder:
         if words and all(w in unit.text for w in words[:1]) and "必须" in q:
             return "Yes." if lang == "en" else "是。"
         return None
-
-
-def merge(parts: Sequence[tuple[str, list[Citation]]]) -> tuple[str, list[Citation]]:
-    """Several answered parts as one numbered answer with every citation once."""
-    if len(parts) == 1:
-        return parts[0]
-    citations: list[Citation] = []
-    seen: set[tuple[str, str, str | None]] = set()
-    lines: list[str] = []
-    for number, (text, cited) in enumerate(parts, start=1):
-        lines.append(f"{number}. {text}")
-        for citation in cited:
-            key = (citation.doc, citation.ref, citation.item)
-            if key not in seen:
-                seen.add(key)
-                citations.append(citation)
-    return "\n".join(lines), citations
-
-
-def join_leads(
-    parts: Sequence[tuple[str, list[Citation]]], lang: str
-) -> tuple[str, list[Citation]] | None:
-    """Parts answered from one unit, each with its own short answer: one answer whose lead
-    gives every part's fact in order, then the shared quote once. None when the leads agree."""
-    prefix = "Short answer: " if lang == "en" else "答："
-    leads: list[str] = []
-    for text, _cited in parts:
-        first = text.split("\n", 1)[0]
-        if not first.startswith(prefix):
-            return None
-        lead = first.removeprefix(prefix).rstrip("。.")
-        if lead not in leads:
-            leads.append(lead)
-    if len(leads) < 2:
-        return None
-    rest = parts[0][0].split("\n", 1)[1] if "\n" in parts[0][0] else ""
-    sep = "; " if lang == "en" else "；"
-    lead = prefix + sep.join(f"({n}) {lead}" for n, lead in enumerate(leads, start=1))
-    citations: list[Citation] = []
-    seen: set[tuple[str, str, str | None]] = set()
-    for _text, cited in parts:
-        for citation in cited:
-            if (citation.doc, citation.ref, citation.item) not in seen:
-                seen.add((citation.doc, citation.ref, citation.item))
-                citations.append(citation)
-    return f"{lead}{'.' if lang == 'en' else '。'}\n{rest}".rstrip(), citations
 
 
 def with_sources(part: Part, lang: str, label: Callable[[Citation], str]) -> str:

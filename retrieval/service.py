@@ -29,8 +29,9 @@ from retrieval.fusion import Hit, in_scope
 from retrieval.gate import DomainGate
 from retrieval.honest import honest_answer
 from retrieval.lexical import LexicalIndex, segment
+from retrieval.multipart import MultiPart
 from retrieval.ranking import UnitRanker
-from retrieval.respond import Responder, join_leads, merge, split_parts, with_sources
+from retrieval.respond import Responder, with_sources
 from retrieval.text import (
     PolicyTokenizer,
     default_tokenizer,
@@ -50,7 +51,7 @@ _REGION = re.compile(r"^(.{2,8}?)(?:省|自治区|市)?认定标准")
 _CJK_CHAR = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 
 
-class Answerer(UnitRanker):
+class Answerer(UnitRanker, MultiPart):
     """Ranks the knowledge base's units for a question and composes the cited answer."""
 
     def __init__(
@@ -175,7 +176,9 @@ class Answerer(UnitRanker):
         found, missing = self.explicit_refs(text)
         # A question naming an article of the measures, figures of the criteria or a recorded
         # round is about them, whatever its other words.
-        named = found or frame.names_a_record(self.kb.facts)
+        named = (
+            found or frame.names_a_record(self.kb.facts) or self.responder.settles(frame)
+        )
         in_domain = bool(named) or self.gate.judge(text).in_domain
         if frame.decline:
             # A request to write something else (a poem, a translation) is off topic, not a
@@ -192,64 +195,15 @@ class Answerer(UnitRanker):
         if not frame.covered:
             return Answer(original, False, honest_answer(frame, self.kb.facts, lang), [], 0.0,
                           lang, frame)
-        parts = split_parts(text)
-        if len(parts) > 1:
-            answered: list[tuple[str, list[Citation]]] = []
-            previous = ""
-            for part in parts:
-                part, previous = self._with_topic(part, previous), part
-                part = self._with_scope(part, frame, lang)
-                sub = self.framer.frame(part, lang)
-                result = self._answer_part(part, sub, lang) if sub.covered else None
-                if result is not None and result[1]:
-                    answered.append((result[0], result[1]))
-            # Parts answered from one and the same unit are one question asked twice over,
-            # unless each part takes its own fact from it ("公示几天？谁是申报主体？").
-            firsts = {(c[0].doc, c[0].ref, c[0].item) for _t, c in answered}
-            if len(answered) > 1 and len(firsts) > 1:
-                body, citations = merge(answered)
-                return Answer(original, True, body, citations, 1.0, lang, frame)
-            joined = join_leads(answered, lang) if len(answered) > 1 else None
-            if joined is not None:
-                return Answer(original, True, joined[0], joined[1], 1.0, lang, frame)
+        several = self.answer_parts(text, frame, lang)
+        if several is not None:
+            return Answer(original, True, several[0], several[1], 1.0, lang, frame)
         result = self._answer_part(text, frame, lang)
         if result is None:
             top = self.search(text, k=1)
             return self._refuse(original, text, lang, detected, frame, top[0].score if top else 0)
         body, citations, score = result
         return Answer(original, True, body, citations, score, lang, frame)
-
-    def _with_topic(self, part: str, previous: str) -> str:
-        """A later part that names no topic of its own ("截止日期是什么时候" after "集群要交年度
-        报告吗") is about the previous part's topic: its strongest domain words go first."""
-        if not previous:
-            return part
-        cfg = self.config.gate
-        own = self.gate.judge(part)
-        if any(known and weight >= cfg.topic_lift for _w, weight, known in own.words):
-            return part
-        before = sorted(
-            ((weight, word) for word, weight, known in self.gate.judge(previous).words if known),
-            reverse=True,
-        )
-        topic = [word for weight, word in before[:2] if weight >= cfg.topic_lift]
-        return f"{''.join(topic)} {part}" if topic else part
-
-    def _with_scope(self, part: str, whole: Frame, lang: str) -> str:
-        """A part that names no year or province of its own ("截止日期是哪天" after "2023年每个省
-        能推荐几个") is about the ones the whole question names."""
-        own = self.framer.frame(part, lang)
-        prefix = ""
-        if not own.years and own.batch_year is None:
-            if whole.batch_year is not None:
-                prefix += (f"{whole.batch_year} batch " if lang == "en"
-                           else f"{whole.batch_year}年度认定的集群")
-            elif len(whole.years) == 1:
-                prefix += f"{whole.years[0]} " if lang == "en" else f"{whole.years[0]}年"
-        if own.province is None and whole.province is not None:
-            prefix = whole.province + ("省级" if "省级" in whole.question else "") + prefix
-        return f"{prefix}{part}" if prefix and lang != "en" else (
-            f"{prefix} {part}" if prefix else part)
 
     def _refuse(
         self, original: str, text: str, lang: str, detected: str, frame: Frame, score: float

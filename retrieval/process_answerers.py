@@ -25,8 +25,16 @@ _ACTORS = {
     3: re.compile(r"工信部|部里|工业和信息化部|ministry|miit"),
 }
 # Who recognises (认定, 公布) as against who applies (申报, 报).
-_RECOGNISES = re.compile(r"认定|确定|审批|批准|公布|评定|recogni[sz]e|approve|decide")
+_RECOGNISES = re.compile(r"认定|确定|审批|批准|公布|评定|recogni[sz]|approv|decide")
 _APPLIES = re.compile(r"申报|申请|报送|提交|apply|submit|file")
+# Problems that bar or revoke a recognition (the gate; public reporting on revocation).
+INCIDENT = re.compile(
+    r"事故|偷税|漏税|偷漏税|违法|失信|处罚|罚款|安全事件|数据安全|网络安全|incident|accident|"
+    r"tax evasion|violation|fraud"
+)
+# After recognition: a problem then revokes, before it bars.
+_AFTER = re.compile(r"认定后|认定以后|认定之后|评上后|评上以后|已认定|已经认定|已经评上|"
+                    r"after\b.{0,30}recogni|once\b.{0,30}recogni|recogni[sz]ed cluster")
 _COMPANY = re.compile(r"企业|公司|厂|老板|company|enterprise|firm|business")
 
 
@@ -227,6 +235,30 @@ class ProcessAnswerers(AnswererBase):
             + (f"，自{since.group(0)}起实施（第十九条）。" if since else "。")
         )
         return Part([], citations, lead, needs_evidence=True)
+
+    def revocation(self, frame: Frame, lang: str) -> Part | None:
+        """What revokes a recognition (public reporting): asked outright ("集群被撤销的情形"),
+        or as a problem after recognition ("认定后出了较大安全事故会怎样")."""
+        low = frame.question.lower()
+        after = INCIDENT.search(low) is not None and _AFTER.search(low) is not None
+        if not (frame.has("revocation") or after) or frame.province is not None:
+            return None
+        found = self.kb.find("facts-reporting revocation")
+        if found is None:
+            return None
+        citation = self._located_citation(found)
+        yes = frame.yesno and after
+        lead = (
+            ("Yes: " if yes else "")
+            + "public reporting says the recognition is revoked when the cluster's firms have a "
+            "serious (较大及以上) safety, quality or pollution accident, a major cybersecurity or "
+            "data-security incident, or tax evasion, law violations or serious breach of trust."
+            if lang == "en"
+            else ("会。" if yes else "")
+            + "据公开报道，集群内企业发生较大及以上安全、质量或环境污染事故，发生重大及以上网络"
+            "安全或数据安全事件，或存在偷税漏税、违法违规、严重失信等重大问题的，撤销该集群的认定。"
+        )
+        return Part([], [citation], lead, needs_evidence=True)
 
     def review_content(self, lang: str) -> Part | None:
         """What the review at the end of the validity checks (第十五条)."""

@@ -13,6 +13,7 @@ from retrieval.answer import Citation
 from retrieval.answerers import Answerers, Part
 from retrieval.chunks import Unit
 from retrieval.frame import Frame, Framer
+from retrieval.process_answerers import INCIDENT as _INCIDENT
 from retrieval.replies import SECONDARY_NOTE_EN, SECONDARY_NOTE_ZH
 
 # What marks a question about the yearly recommendation rounds (not the annual report).
@@ -25,9 +26,6 @@ _LIST_OF_CULTIVATION = re.compile(r"培育|第六条|article 6|cultivation")
 
 # Yes/no leads from what the knowledge states about a matter (not from phrasings): the gate's
 # disqualifying conditions, the three-year term, the county-level applicant, one county.
-_INCIDENT = re.compile(
-    r"事故|偷税|漏税|偷漏税|违法|失信|处罚|罚款|安全事件|数据安全|网络安全|incident|tax evasion"
-)
 _REVOKE = re.compile(r"撤销|取消|摘牌|revok|withdraw|lose", re.IGNORECASE)
 _PERMANENT = re.compile(r"终身|永久|一直有效|永远|自动续|自动延|permanent|forever|automatic")
 _COMPANY_ITSELF = re.compile(
@@ -98,9 +96,22 @@ class Responder:
             internal = a.internal_deadlines(frame, lang)
             if internal is not None:
                 return internal
+        revoked = a.revocation(frame, lang)
+        if revoked is not None:
+            return revoked
         process = self.process(frame, lang)
         if process is not None:
             return process
+        if (
+            frame.has("validity")
+            and not frame.years
+            and frame.batch_year is None
+            and frame.province is None
+            and not frame.has("comparison", "threshold", "eligibility_check", "revocation")
+        ):
+            lasting = a.term(frame, lang)
+            if lasting is not None:
+                return lasting
         if frame.has("frequency") and not frame.years:
             yearly = a.frequency(frame, lang)
             if yearly is not None:

@@ -12,6 +12,11 @@ from retrieval.frame import Frame
 _NUMBERS = "一二三四五六七八"
 # Words that make a year's question one about its recommendation round (the call), not its batch.
 _ROUND_CUES = ("推荐", "名额", "报送", "上报", "报几个", "推几个", "quota", "recommend")
+_CN_YEARS = {1: "一", 2: "两", 3: "三", 4: "四", 5: "五"}
+# "Is it permanent / automatic?": the term answers it with a no.
+_FOREVER = re.compile(
+    r"终身|永久|一直有效|永远|自动续|自动延|不用复核|permanent|forever|for life|automatic"
+)
 _NOTICE_CUES = ("文号", "通知", "notice", "document")
 
 
@@ -51,6 +56,8 @@ class RoundAnswerers(AnswererBase):
             "认定了", "一共认定", "名单", "公布", "多少个集群", "published", "list", "batch",
             "cohort", "recognised", "recognized",
         )
+        if frame.has("validity") and frame.batch_year is not None and not frame.has("count"):
+            return self.validity(frame, lang)  # "When does the 2023 batch's validity end?"
         if frame.batch_year is not None and any(w in low for w in batch_words):
             return self.batch(frame, lang)
         if (
@@ -108,6 +115,42 @@ class RoundAnswerers(AnswererBase):
             else "各年度不同，已收录的年度如下："
         )
         return Part(facts, [self._fact_citation(c) for c in rounds], head)
+
+    def term(self, frame: Frame, lang: str) -> Part | None:
+        """How long a recognition lasts (第十五条), with a no for "permanent / automatic"."""
+        measures = self.kb.find("第十五条")
+        rule = self.facts.validity_rule()
+        if measures is None or rule is None:
+            return None
+        record = rule.record
+        citations = [Citation(measures.doc_id, measures.ref, measures.text, measures.label),
+                     self._fact_citation(rule)]
+        # The article itself is quoted: the rule's own words, in every language.
+        quote = (f"Source: {measures.label} — “{measures.text}”" if lang == "en"
+                 else f"依据{measures.label}：“{measures.text}”")
+        denied = frame.yesno and _FOREVER.search(frame.question.lower()) is not None
+        years = _CN_YEARS.get(record.years, str(record.years))
+        renewal = _CN_YEARS.get(record.renewal_years, str(record.renewal_years))
+        batches = self.facts.batches()
+        example = batches[0].record if batches else None
+        if lang == "en":
+            lead = ("No: " if denied else "") + (
+                f"{record.years} years; when they end MIIT reviews the cluster (mainly its "
+                "three-year development plan targets), and passing extends the recognition by "
+                f"{record.renewal_years} years (Article 15)."
+            )
+            if example is not None:
+                lead += (f" E.g. the {example.year} batch is valid from "
+                         f"{_en_date(example.valid_from)} to {_en_date(example.valid_until)}.")
+        else:
+            lead = ("不是。有效期为" if denied else "") + (
+                f"{years}年。期满后由工业和信息化部组织复核（重点考核三年发展规划目标完成情况），"
+                f"复核通过的有效期延长{renewal}年（《暂行办法》第十五条）。"
+            )
+            if example is not None:
+                lead += (f"例如{example.year}年度认定的集群，有效期为{_zh_date(example.valid_from)}"
+                         f"至{_zh_date(example.valid_until)}。")
+        return Part([quote], citations, lead)
 
     def frequency(self, frame: Frame, lang: str) -> Part | None:
         """How often clusters can be put forward: a round a year, the recorded ones listed."""

@@ -252,3 +252,30 @@ def test_english_counts_are_rendered_in_english(fake_answerer: Answerer) -> None
         "About how many clusters are to be recognised in the 14th Five-Year Plan period?"
     )
     assert "about 200 clusters" in answer.answer
+
+
+def test_the_term_and_its_denial_of_permanence(fake_answerer: Answerer) -> None:
+    answer = fake_answerer.ask("一个集群评上以后能管多少年")
+    assert answer.answer.startswith("答：三年。")
+    assert _refs(answer)[0] == "measures-2022/第十五条"
+    forever = fake_answerer.ask("Does the recognition last forever?")
+    assert forever.answer.startswith("Short answer: No")
+
+
+def test_a_problem_after_recognition_revokes_it(fake_answerer: Answerer) -> None:
+    english = fake_answerer.ask(
+        "If one of our firms commits tax evasion after the cluster is recognised, what happens?"
+    )
+    assert "revoked" in english.answer
+    assert _refs(english) == ["facts-reporting/revocation"]
+    before = fake_answerer.ask("集群里有企业前年发生过较大环境污染事故，今年还能申报吗")
+    assert before.answer.startswith("答：不能。")  # before recognition: the gate bars it
+
+
+def test_english_round_and_batch_questions_ask_one_field(fake_answerer: Answerer) -> None:
+    deadline = fake_answerer.ask(
+        "By when did provinces have to submit for the 2023 recommendation round?"
+    )
+    assert "July 31, 2023" in deadline.answer and "at most" not in deadline.answer
+    validity = fake_answerer.ask("Until when is the 2024 batch valid?")
+    assert "December 31, 2027" in validity.answer

@@ -20,6 +20,8 @@ _ASKS = re.compile(
     r"is|are|can|does|do|did|will|should|could|may|must|list|tell|explain)\b",
     re.IGNORECASE,
 )
+# Intents that say how, not what, a part asks.
+_GENERIC_INTENTS = frozenset({"open", "date", "count", "comparison", "deadline", "list"})
 # A part that only continues the one before it ("如果跨了两个乡镇呢") is not a question of its own.
 _CONTINUATION = re.compile(r"^(?:如果|那|那么|要是|假如|若)")
 
@@ -33,7 +35,7 @@ def split_parts(text: str) -> list[str]:
     for piece in pieces:
         if not piece:
             continue
-        substantial = len(_CJK.findall(piece)) >= 5 or len(piece.split()) >= 4
+        substantial = len(_CJK.findall(piece)) >= 4 or len(piece.split()) >= 4
         asks = _ASKS.search(piece) is not None
         if parts and (not substantial or not asks or _CONTINUATION.match(piece)):
             parts[-1] = f"{parts[-1]}，{piece}"
@@ -128,6 +130,9 @@ class MultiPart:
         """A later part that names no topic of its own ("截止日期是什么时候" after "集群要交年度
         报告吗") is about the previous part's topic: its strongest domain words go first."""
         if not previous:
+            return part
+        # A part whose own cue words say what it asks ("每年的工作情况什么时候报") has a topic.
+        if set(self.framer.frame(part).intents) - _GENERIC_INTENTS:
             return part
         cfg = self.config.gate
         own = self.gate.judge(part)

@@ -165,8 +165,9 @@ class Responder:
             helped = a.support(frame, lang)
             if helped is not None:
                 return helped
-        if frame.has("materials") and not frame.has("deadline", "date", "who_applies",
-                                                     "annual_report"):
+        if not frame.years and frame.has("materials") and not frame.has(
+            "deadline", "date", "who_applies", "annual_report"
+        ):
             listed = a.materials(frame, lang)
             if listed is not None:
                 return listed
@@ -196,7 +197,9 @@ class Responder:
         (a province's own scheme is not asked about here)."""
         q = frame.question.lower()
         across, within = _CROSS_COUNTY.search(q), _WITHIN_ONE_COUNTY.search(q)
-        if not (across or within) or frame.province is not None:
+        # A province named as background ("我是浙江某县的") does not make it a provincial
+        # question; a provincial cluster's own rule (省级) is not recorded here.
+        if not (across or within) or "省级" in frame.question:
             return None
         definition = self.kb.find("第二条")
         national = self.framer.editions.get(self.framer.national)
@@ -217,9 +220,10 @@ class Responder:
         else:
             lead = _WITHIN_EN if lang == "en" else _WITHIN_ZH
         # "跨两个县" also describes roads and rivers: only when retrieval, too, finds the domain.
+        evidence = not self.settles(frame)  # with 集群 named, the pattern is the evidence
         if lang == "en":  # an English yes/no leads with its "No." / "Yes:" itself
-            return Part([lead], citations, None, needs_evidence=True)
-        return Part([], citations, lead, needs_evidence=True)
+            return Part([lead], citations, None, needs_evidence=evidence)
+        return Part([], citations, lead, needs_evidence=evidence)
 
     def list_answer(self, frame: Frame, lang: str) -> Part | None:
         low = frame.question.lower()

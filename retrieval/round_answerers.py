@@ -6,17 +6,31 @@ from __future__ import annotations
 import re
 
 from retrieval.answer import Citation
-from retrieval.answer_parts import AnswererBase, Part, _en_date, _zh_date
+from retrieval.answer_parts import Part, _en_date, _zh_date
+from retrieval.batch_answerers import BatchAnswerers
 from retrieval.frame import Frame
 
-_NUMBERS = "一二三四五六七八"
 # Words that make a year's question one about its recommendation round (the call), not its batch.
 _ROUND_CUES = ("推荐", "名额", "报送", "上报", "报几个", "推几个", "quota", "recommend")
-_CN_YEARS = {1: "一", 2: "两", 3: "三", 4: "四", 5: "五"}
-# "Is it permanent / automatic?": the term answers it with a no.
-_FOREVER = re.compile(
-    r"终身|永久|一直有效|永远|自动续|自动延|不用复核|permanent|forever|for life|automatic"
+# A round's own rules: what the card does not say, and how a rule answers a yes/no.
+_CARD_SENTENCE = re.compile(r"最多推荐|前报送|依据工信厅|截止日期")
+_SAME_AS = re.compile(r"其余要求与(20\d\d)年度相同")
+_HAS_ASKED = re.compile(r"有没有|有无|有.{0,10}[吗么]")
+_RULE_LIMITS = re.compile(r"只|不得|不能|不予|不可|取消")
+_RULE_ALLOWS = re.compile(r"可适当|可以|允许|放宽")
+_MORE_ASKED = re.compile(r"两|多|几|都|也|another|two|more|several")
+# Bigrams every round question shares: they say nothing about which rule is asked.
+_ROUND_BIGRAMS = frozenset(
+    ("推荐", "集群", "申报", "年度", "时候", "可以", "能否", "没有", "有没", "什么", "一个",
+     "两个", "能推", "的时", "工作", "个集", "个省", "每个", "省能", "多少", "几个")
 )
+
+
+def _bigrams(text: str) -> set[str]:
+    chars = re.findall(r"[\u4e00-\u9fff]+", text)
+    return {run[i:i + 2] for run in chars for i in range(len(run) - 1)}
+
+
 _NOTICE_CUES = ("文号", "通知", "notice", "document")
 
 
@@ -45,7 +59,7 @@ def _round_fields(frame: Frame, low: str) -> set[str]:
     return fields
 
 
-class RoundAnswerers(AnswererBase):
+class RoundAnswerers(BatchAnswerers):
     # -- rounds, batches, validity ------------------------------------------------------------
 
     def rounds(self, frame: Frame, lang: str) -> Part | None:
@@ -73,6 +87,9 @@ class RoundAnswerers(AnswererBase):
         if frame.has("validity") and frame.batch_year is not None:
             return self.validity(frame, lang)
         years = [y for y in frame.years if self.facts.round(y) is not None]
+        rule = self._round_rule(years[0], frame, lang) if years else None
+        if rule is not None:
+            return rule
         if years and _ROUND_AS_A_WHOLE.search(low) and not _ONE_FIELD.search(low):
             return self._round_whole(years[0], frame, lang)
         if not years or frame.province_deadline_asked() or not _round_fields(frame, low):
@@ -115,42 +132,6 @@ class RoundAnswerers(AnswererBase):
             else "各年度不同，已收录的年度如下："
         )
         return Part(facts, [self._fact_citation(c) for c in rounds], head)
-
-    def term(self, frame: Frame, lang: str) -> Part | None:
-        """How long a recognition lasts (第十五条), with a no for "permanent / automatic"."""
-        measures = self.kb.find("第十五条")
-        rule = self.facts.validity_rule()
-        if measures is None or rule is None:
-            return None
-        record = rule.record
-        citations = [Citation(measures.doc_id, measures.ref, measures.text, measures.label),
-                     self._fact_citation(rule)]
-        # The article itself is quoted: the rule's own words, in every language.
-        quote = (f"Source: {measures.label} — “{measures.text}”" if lang == "en"
-                 else f"依据{measures.label}：“{measures.text}”")
-        denied = frame.yesno and _FOREVER.search(frame.question.lower()) is not None
-        years = _CN_YEARS.get(record.years, str(record.years))
-        renewal = _CN_YEARS.get(record.renewal_years, str(record.renewal_years))
-        batches = self.facts.batches()
-        example = batches[0].record if batches else None
-        if lang == "en":
-            lead = ("No: " if denied else "") + (
-                f"{record.years} years; when they end MIIT reviews the cluster (mainly its "
-                "three-year development plan targets), and passing extends the recognition by "
-                f"{record.renewal_years} years (Article 15)."
-            )
-            if example is not None:
-                lead += (f" E.g. the {example.year} batch is valid from "
-                         f"{_en_date(example.valid_from)} to {_en_date(example.valid_until)}.")
-        else:
-            lead = ("不是。有效期为" if denied else "") + (
-                f"{years}年。期满后由工业和信息化部组织复核（重点考核三年发展规划目标完成情况），"
-                f"复核通过的有效期延长{renewal}年（《暂行办法》第十五条）。"
-            )
-            if example is not None:
-                lead += (f"例如{example.year}年度认定的集群，有效期为{_zh_date(example.valid_from)}"
-                         f"至{_zh_date(example.valid_until)}。")
-        return Part([quote], citations, lead)
 
     def frequency(self, frame: Frame, lang: str) -> Part | None:
         """How often clusters can be put forward: a round a year, the recorded ones listed."""
@@ -212,55 +193,6 @@ class RoundAnswerers(AnswererBase):
         head = f"{year} round: " if lang == "en" else f"{year}年度："
         return head + ("; ".join(parts) if lang == "en" else "，".join(parts))
 
-    def batch(self, frame: Frame, lang: str, year: int | None = None) -> Part | None:
-        year = year if year is not None else frame.batch_year
-        assert year is not None
-        cited = self.facts.batch(year)
-        if cited is None:
-            return self.unrecorded_batch(year, lang)
-        record = cited.record
-        if lang == "en":
-            lead = (
-                f"the {record.year} batch: {record.count} clusters, list published "
-                f"{_en_date(record.list_published)}, valid {record.valid_from.year}–"
-                f"{record.valid_until.year}."
-            )
-        else:
-            lead = (
-                f"{record.year}年度（第{_NUMBERS[record.ordinal - 1]}批）"
-                f"共认定{record.count}个集群，"
-                f"名单于{_zh_date(record.list_published)}公布，有效期为"
-                f"{_zh_date(record.valid_from)}至{_zh_date(record.valid_until)}。"
-            )
-        return Part([], [self._fact_citation(cited)], lead)
-
-    def unrecorded_batch(self, year: int, lang: str) -> Part:
-        """A batch whose list the knowledge does not hold: said so, never another batch's date
-        or count as the answer; the recorded batches are named as context only."""
-        recorded = [c.record for c in self.facts.batches()]
-        round_cited = self.facts.round(year)
-        citations = [self._fact_citation(round_cited)] if round_cited else []
-        if lang == "en":
-            lead = (
-                f"the {year} batch's list (its date and number of clusters) is not recorded "
-                "here; see MIIT's published list."
-            )
-            lines = [
-                "For context only (not the answer): recorded batches: "
-                + "; ".join(f"{r.year} ({r.count} clusters)" for r in recorded)
-            ] if recorded else []
-        else:
-            lead = (
-                f"本项目未收录{year}年度集群名单（公布日期和认定数量），"
-                "请以工业和信息化部公布的名单为准。"
-            )
-            lines = [
-                "仅作背景（不是本问题的答案）：已收录的批次为"
-                + "；".join(f"{r.year}年度（{r.count}个集群）" for r in recorded)
-                + "。"
-            ] if recorded else []
-        return Part(lines, citations, lead)
-
     def internal_deadlines(self, frame: Frame, lang: str) -> Part | None:
         """When a province wants its counties' materials: each province sets its own date,
         earlier than the ministry's; the recorded examples are cited, never given as the rule."""
@@ -287,93 +219,86 @@ class RoundAnswerers(AnswererBase):
         lines = [c.quote for c in citations]
         return Part(lines, citations, lead)
 
-    def validity(self, frame: Frame, lang: str) -> Part | None:
-        year = frame.batch_year
-        if year is None:
+    def _rule_sentence(self, year: int, question: str) -> str | None:
+        """The sentence of a round's record, beyond its card, that the question is about."""
+        cited = self.facts.round(year)
+        located = self.kb.find(f"{cited.doc} {cited.ref}") if cited else None
+        if located is None:
             return None
-        window = self.facts.validity_of(year)
-        rule = self.facts.validity_rule()
-        if window is None or rule is None:
-            return None
-        start, end = window
-        cited = self.facts.batch(year) or rule
-        citations = [self._fact_citation(cited)]
-        measures = self.kb.find("第十五条")
-        if measures is not None:
-            citations.append(Citation(measures.doc_id, measures.ref, measures.text, measures.label))
-        if lang == "en":
-            lead = (
-                f"a cluster of the {year} batch is valid from {_en_date(start)} to "
-                f"{_en_date(end)} (three years, Article 15); passing the review extends it "
-                "by three years."
-            )
-        else:
-            lead = (
-                f"{year}年度认定的集群，有效期为{_zh_date(start)}至{_zh_date(end)}（三年，"
-                "《暂行办法》第十五条）；期满复核通过的，有效期延长三年。"
-            )
-        return Part([], citations, lead)
+        asked = _bigrams(question) - _ROUND_BIGRAMS
+        best, shared = None, 1
+        for sentence in filter(None, re.split(r"(?<=[。；])", located.text)):
+            if _CARD_SENTENCE.search(sentence):
+                continue  # the quota and the date: the card answers those
+            overlap = len(asked & _bigrams(sentence))
+            if overlap > shared:
+                best, shared = sentence.strip("；。"), overlap
+        return best
 
-    def renewal(self, frame: Frame, lang: str) -> Part | None:
-        """When a batch's validity ends and its review (第十五条): the window from the batch's
-        record or the rule, and the review's launch only where a record says so."""
-        year, cited = frame.batch_year, None
-        if year is None:
-            for named in frame.years:
-                cited = self.facts.renewal_review(named) or next(
-                    (c for c in self.facts.renewal_reviews()
-                     if c.record.launched_with_round == named), None)  # "2025年复核的是哪批"
-                if cited is not None:
-                    year = cited.record.batch_year
-                    break
-        if year is None:
+    def _round_rule(
+        self, year: int, frame: Frame, lang: str, *, seen: frozenset[int] = frozenset()
+    ) -> Part | None:
+        """A rule of one year's round beyond its quota and date ("同一细分领域只推荐一个集群",
+        "对西部地区…可适当放宽") that the question asks about, with a yes or no; a rule only
+        another year records is given as context, never as this year's."""
+        cited = self.facts.round(year)
+        located = self.kb.find(f"{cited.doc} {cited.ref}") if cited else None
+        if cited is None or located is None:
             return None
-        cited = cited or self.facts.renewal_review(year)
-        window = self.facts.validity_of(year)
-        if window is None:
-            return None
-        end = window[1]
-        citations: list[Citation] = []
-        measures = self.kb.find("第十五条")
-        if measures is not None:
-            citations.append(Citation(measures.doc_id, measures.ref, measures.text, measures.label))
-        rule = self.facts.batch(year) or self.facts.validity_rule()
-        if rule is not None:
-            citations.append(self._fact_citation(rule))
-        if lang == "en":
-            lead = (
-                f"the {year} batch is valid until {_en_date(end)}; when it expires MIIT "
-                "reviews it, mainly the targets of its three-year development plan, and "
-                "passing extends it by three years (Article 15)."
+        best = self._rule_sentence(year, frame.question)
+        if best is None:
+            same = _SAME_AS.search(located.text)  # "其余要求与2023年度相同": that year's rules
+            earlier = int(same.group(1)) if same else None
+            inherited = (
+                self._round_rule(earlier, frame, lang, seen=seen | {year})
+                if earlier is not None and earlier not in seen | {year}
+                else None
             )
-        else:
+            if inherited is None:
+                return None if seen else self._rule_elsewhere(year, frame, lang)
+            note = (f"the {year} round kept the other requirements of {earlier}. "
+                    if lang == "en" else f"{year}年度其余要求与{earlier}年度相同；")
+            lead = inherited.lead or ""
+            verdict = next((v for v in ("不能。", "有。", "可以。", "No. ", "Yes. ")
+                            if lead.startswith(v)), "")
+            return Part([], [self._fact_citation(cited), *inherited.citations],
+                        verdict + note + lead.removeprefix(verdict))
+        verdict = ""
+        if frame.yesno:
+            low = frame.question.lower()
+            if _RULE_LIMITS.search(best) and _MORE_ASKED.search(low):
+                verdict = "No. " if lang == "en" else "不能。"
+            elif _RULE_ALLOWS.search(best):
+                verdict = ("Yes. " if lang == "en"
+                           else "有。" if _HAS_ASKED.search(low) else "可以。")
+        citation = self._fact_citation(cited)
+        lead = (
+            f"{verdict}the {year} round's notice says (in Chinese): {best}"
+            if lang == "en"
+            else f"{verdict}{year}年度推荐工作规定：{best}。"
+        )
+        return Part([], [citation], lead)
+
+    def _rule_elsewhere(self, year: int, frame: Frame, lang: str) -> Part | None:
+        """The asked rule appears only in another year's record: not recorded for this year,
+        the other year's as labelled context."""
+        for other in self.facts.rounds():
+            other_year = other.record.year
+            sentence = self._rule_sentence(other_year, frame.question) if other_year != year \
+                else None
+            if sentence is None:
+                continue
             lead = (
-                f"{year}年度认定的集群有效期至{_zh_date(end)}；期满后由工业和信息化部组织复核，"
-                "重点考核三年发展规划目标完成情况，复核通过的有效期延长三年（《暂行办法》第十五条）。"
-            )
-        if cited is None:
-            lead += (
-                " When that review starts is not recorded here; see MIIT's notice."
+                f"the {year} round's record here does not mention this; for context only (not "
+                f"the {year} rule), the {other_year} round said: {sentence}. See the {year} notice."
                 if lang == "en"
-                else "该批复核的具体启动时间本项目未收录，请以工业和信息化部通知为准。"
+                else f"本项目收录的{year}年度推荐工作信息未提及这一点，请以当年通知为准。仅作背景"
+                f"（不是{year}年度的规定）：{other_year}年度推荐工作规定：{sentence}。"
             )
+            this = self.facts.round(year)
+            citations = [self._fact_citation(c) for c in (this, other) if c is not None]
             return Part([], citations, lead)
-        with_round = cited.record.launched_with_round
-        round_cited = self.facts.round(with_round) if with_round else None
-        notice = round_cited.record.notice if round_cited else None
-        if with_round:
-            lead += (
-                f" Its review was launched together with the {with_round} round"
-                + (f" ({notice})." if notice else ".")
-                if lang == "en"
-                else f"该批复核与{with_round}年度推荐工作一同启动"
-                + (f"（{notice}）。" if notice else "。")
-            )
-        # The review's own record answers "when"; the article and the window follow.
-        citations.insert(0, self._fact_citation(cited))
-        if round_cited is not None:
-            citations.insert(1, self._fact_citation(round_cited))
-        return Part([], citations, lead)
+        return None
 
     def _round_whole(self, year: int, frame: Frame, lang: str) -> Part | None:
         cited = self.facts.round(year)

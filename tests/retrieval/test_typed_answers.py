@@ -279,3 +279,31 @@ def test_english_round_and_batch_questions_ask_one_field(fake_answerer: Answerer
     assert "July 31, 2023" in deadline.answer and "at most" not in deadline.answer
     validity = fake_answerer.ask("Until when is the 2024 batch valid?")
     assert "December 31, 2027" in validity.answer
+
+
+def test_a_rounds_own_rule_answers_its_yes_or_no(fake_answerer: Answerer) -> None:
+    western = fake_answerer.ask("2023年那次推荐，西部地区的集群是不是有放宽？")
+    assert western.answer.startswith("答：可以。") or western.answer.startswith("答：有。")
+    assert "西部地区" in western.answer
+    one = fake_answerer.ask("2022年同一个细分领域可以推两个集群上去吗")
+    assert one.answer.startswith("答：不能。") and "只推荐一个" in one.answer
+    inherited = fake_answerer.ask("2024年对西部地区还有放宽吗")
+    assert "其余要求与2023年度相同" in inherited.answer
+    elsewhere = fake_answerer.ask("2025年推荐对西部地区有没有放宽")
+    assert "未提及" in elsewhere.answer and "仅作背景" in elsewhere.answer
+    assert not elsewhere.answer.startswith("答：有")  # another year's rule is not the answer
+
+
+def test_the_gate_by_its_name_is_in_domain(fake_answerer: Answerer) -> None:
+    answer = fake_answerer.ask("基本条件具体指什么")
+    assert answer.in_scope and _refs(answer)[0] == "criteria-national-2022/gate"
+
+
+def test_a_province_as_background_keeps_the_county_rule(fake_answerer: Answerer) -> None:
+    answer = fake_answerer.ask("我在江苏一个县的工信局，我们的集群跨了县界，还能报吗")
+    assert answer.answer.startswith("答：不能。")
+
+
+def test_a_part_with_its_own_cue_keeps_its_topic(fake_answerer: Answerer) -> None:
+    answer = fake_answerer.ask("有效期多久？每年的工作情况什么时候报？")
+    assert "三年" in answer.answer and "4月30日" in answer.answer

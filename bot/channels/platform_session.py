@@ -1,8 +1,9 @@
-"""The Bot API answered on a card platform (Feishu, DingTalk): the part both share.
+"""The Bot API answered on a card platform (Feishu, DingTalk, WeCom): the part they share.
 
 `PlatformSession` is an aiogram `BaseSession`: the unchanged handlers call sendMessage,
 editMessageText, editMessageReplyMarkup, sendPhoto, sendDocument and answerCallbackQuery, and a
-subclass carries each out in its platform's API (`post`, `edit`, `post_file`, `notice`).
+subclass carries each out in its platform's API (`post`, `edit`, `post_file`, `notice`, and
+`repost` where a platform cannot edit).
 It keeps a record per Bot API message (an integer id, the platform's message ids, the text and
 the keyboard), so a card click can be handed to the handlers as a callback query on the right
 message, and an edit reaches the right card, also after a restart (the card's platform id is
@@ -82,7 +83,7 @@ class Record:
     html: str = ""
     markup: InlineKeyboardMarkup | None = None
     date: int = 0
-    editable: bool = True  # False: the platform cannot change it; an edit posts anew
+    editable: bool = True  # False: the platform cannot change it; an edit goes to `repost`
 
 
 class PlatformSession(BaseSession, ABC):
@@ -102,9 +103,11 @@ class PlatformSession(BaseSession, ABC):
     # -- what a platform implements ------------------------------------------------------------
 
     @abstractmethod
-    async def post(self, where: Conversation, html: str,
-                   markup: InlineKeyboardMarkup | None) -> tuple[list[str], bool]:
-        """Send a message; returns its platform ids and whether it can be edited later."""
+    async def post(self, where: Conversation, html: str, markup: InlineKeyboardMarkup | None,
+                   *, message_id: int) -> tuple[list[str], bool]:
+        """Send Bot API message `message_id`; returns its platform ids and whether it can be
+        edited later. (WeCom names the id in its cards, so a click finds its message even after
+        a restart; the other platforms need not use it.)"""
 
     @abstractmethod
     async def edit(self, where: Conversation, platform_id: str, html: str,
@@ -120,9 +123,16 @@ class PlatformSession(BaseSession, ABC):
     def translate(self, method: TelegramMethod[Any], exc: Exception) -> TelegramAPIError | None:
         """The platform's error as the aiogram exception the retry logic understands."""
 
+    async def repost(self, where: Conversation, html: str, markup: InlineKeyboardMarkup | None,
+                     *, message_id: int, previous: str) -> tuple[list[str], bool]:
+        """An edit of a message the platform cannot change (`editable=False`): by default the
+        whole message anew. `previous` is the HTML it showed, for a platform that would rather
+        send only what changed (WeCom)."""
+        return await self.post(where, html, markup, message_id=message_id)
+
     async def notice(self, where: Conversation, text: str) -> None:
         """A callback answer's text: these platforms have no toast, so it becomes a message."""
-        await self.post(where, text, None)
+        await self.post(where, text, None, message_id=0)  # not a Bot API message: no id
 
     # -- aiogram plumbing ----------------------------------------------------------------------
 
@@ -167,11 +177,13 @@ class PlatformSession(BaseSession, ABC):
             record.html = self._html(method.text, method.parse_mode, bot)
             record.markup = _keyboard(method.reply_markup)
             record.platform_ids, record.editable = await self.post(
-                self.conversation(record.chat_id), record.html, record.markup)
+                self.conversation(record.chat_id), record.html, record.markup,
+                message_id=record.message_id)
             self._index(record)
             return self.message_json(record)
         if isinstance(method, EditMessageText | EditMessageReplyMarkup):
             record = self._existing(method.chat_id, method.message_id)
+            previous = record.html
             if isinstance(method, EditMessageText):
                 record.html = self._html(method.text, method.parse_mode, bot)
             record.markup = _keyboard(method.reply_markup)
@@ -179,8 +191,9 @@ class PlatformSession(BaseSession, ABC):
             if record.editable and record.platform_ids:
                 await self.edit(where, record.platform_ids[-1], record.html, record.markup)
             else:
-                record.platform_ids, record.editable = await self.post(where, record.html,
-                                                                       record.markup)
+                record.platform_ids, record.editable = await self.repost(
+                    where, record.html, record.markup, message_id=record.message_id,
+                    previous=previous)
                 self._index(record)
             return self.message_json(record)
         if isinstance(method, SendPhoto | SendDocument):
@@ -211,7 +224,8 @@ class PlatformSession(BaseSession, ABC):
         if method.caption or method.reply_markup:
             record.html = self._html(method.caption or "", method.parse_mode, bot)
             record.markup = _keyboard(method.reply_markup)
-            ids, record.editable = await self.post(where, record.html or " ", record.markup)
+            ids, record.editable = await self.post(where, record.html or " ", record.markup,
+                                                   message_id=record.message_id)
             record.platform_ids += ids
         self._index(record)
         result = self.message_json(record)

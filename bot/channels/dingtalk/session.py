@@ -80,8 +80,8 @@ class DingTalkSession(PlatformSession):
             return f"webhook-{uuid.uuid4().hex}"
         return await self.api.send(Target(where.chat_id, where.group), "sampleMarkdown", message)
 
-    async def post(self, where: Conversation, html: str,
-                   markup: InlineKeyboardMarkup | None) -> tuple[list[str], bool]:
+    async def post(self, where: Conversation, html: str, markup: InlineKeyboardMarkup | None,
+                   *, message_id: int) -> tuple[list[str], bool]:
         parts = markdown_parts(html)
         if markup is None:
             return [await self._markdown(where, part) for part in parts], False

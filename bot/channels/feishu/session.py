@@ -37,8 +37,8 @@ class FeishuSession(PlatformSession):
     def _id_type(where: Conversation) -> str:
         return "chat_id" if where.group else "open_id"
 
-    async def post(self, where: Conversation, html: str,
-                   markup: InlineKeyboardMarkup | None) -> tuple[list[str], bool]:
+    async def post(self, where: Conversation, html: str, markup: InlineKeyboardMarkup | None,
+                   *, message_id: int) -> tuple[list[str], bool]:
         ids = [await self.api.send_card(where.chat_id, card, id_type=self._id_type(where))
                for card in render_cards(html, markup)]
         return ids, True

@@ -24,7 +24,7 @@ from aiogram.types import Update
 
 from bot.channels.identity import Identities
 from bot.channels.wecom.callback import Inbound
-from bot.channels.wecom.render import parse_task_id
+from bot.channels.wecom.render import keyboard_choices, parse_task_id
 from bot.channels.wecom.session import CHANNEL, WeComSession
 
 logger = logging.getLogger(__name__)
@@ -55,7 +55,7 @@ class WeComInbound:
         if inbound.kind == "click":
             payload = self._click(inbound, internal, user)
         elif inbound.kind == "text":
-            payload = self._menu_choice(inbound.text, internal, user) or self._message(
+            payload = self._menu_choice(inbound, internal, user) or self._message(
                 inbound, internal, user, text=inbound.text)
         else:
             payload = self._message(inbound, internal, user, text=None)
@@ -125,21 +125,21 @@ class WeComInbound:
         if message_id is None or not inbound.event_key:
             logger.info("WeCom click on a card that is not ours: %s", inbound.task_id)
             return None
-        record = self.session.messages.get(message_id)
+        record = self.session.records.get(message_id)
         if record is not None and record.chat_id != internal:
             return None  # only the card's owner can use its buttons
-        label = next((c.label for c in (record.choices if record else [])
-                      if c.data == inbound.event_key), "")
+        choices = keyboard_choices(record.markup)[0] if record is not None else []
+        label = next((c.label for c in choices if c.data == inbound.event_key), "")
         if inbound.response_code:
             self._spawn(self._mark_chosen(inbound, label))
         return self._query(internal, user, message_id, inbound.event_key)
 
-    def _menu_choice(self, text: str, internal: int,
+    def _menu_choice(self, inbound: Inbound, internal: int,
                      user: dict[str, Any]) -> dict[str, Any] | None:
-        stripped = text.strip()
+        stripped = inbound.text.strip()
         if not stripped.isdigit():
             return None
-        menu = self.session.menus.get(internal) or []
+        menu = self.session.menus.get(inbound.user_id) or []
         number = int(stripped)
         if not 1 <= number <= len(menu):
             return None

@@ -17,6 +17,8 @@ _REQUIREMENT = re.compile(
     r"要求|条件|标准|达到|需要|必须|须|看什么|考核|指标|怎么评|算不算|require|criteri|standard|"
     r"\bneed|must|assess|judged|count",
 )
+# The gate named otherwise than by its own name (基本条件 / Preconditions, from the criteria).
+_GATE_WORDS = re.compile(r"前提条件|一票否决|否决项|否决条件|prerequisite|precondition")
 _MEASURES_ITEM = re.compile(r"办法|第六条|培育工作|article 6|measures say")
 
 
@@ -67,6 +69,34 @@ class EditionAnswerers(CriteriaAnswerers):
             else f"{edition.short_name}认定标准·{dimension.number}“{name}”要求："
         )
         citation = self._criteria_citation(edition, dimension.number, dimension.text)
+        return Part(lines, [citation], lead)
+
+    def gate(self, frame: Frame, lang: str) -> Part | None:
+        """The preconditions asked for by name ("基本条件是什么", "What are the preconditions?"):
+        each condition, and that failing one bars recognition."""
+        low = frame.question.lower()
+        edition = self.framer.editions.get(frame.edition) or self.framer.editions.get(
+            self.framer.national
+        )
+        if edition is None or frame.indicators:
+            return None
+        named = edition.gate.name in low or edition.gate.name_en.lower() in low
+        if not (named or _GATE_WORDS.search(low)):
+            return None
+        lines = [
+            f"- {i.label_en} (required)" if lang == "en" else f"- {i.label}（须满足）"
+            for i in edition.gate.indicators
+        ]
+        lead = (
+            f"{edition.name(lang)}: {edition.gate.name_en.lower()}; failing any one bars "
+            "recognition:"
+            if lang == "en"
+            else f"{edition.short_name}认定标准的{edition.gate.name}（前提条件，任何一项不满足即"
+            "不具备认定资格）："
+        )
+        citation = self._criteria_citation(edition, "gate", edition.gate.text)
+        lines.append(f"Source: {citation.label} — “{edition.gate.text}”" if lang == "en"
+                     else f"依据{citation.label}：“{edition.gate.text}”")
         return Part(lines, [citation], lead)
 
     def province_edition(self, frame: Frame, lang: str) -> Part | None:

@@ -46,6 +46,7 @@ _LOCAL_LEVEL = re.compile(r"县|市里|区里|地市|下面|内部|count(?:y|ies
 _EARLIER = re.compile(r"内部|提前|早于|早多少|早几天|earlier")
 # "是哪天/是哪年" asks for a date, not for which clusters.
 _WHERE = re.compile(r"在哪|哪里|哪儿|哪个网站|什么网站|哪个平台|where|website")
+_HOW_LONG = re.compile(r"几天|多少天|多久|多长|几个工作日|how long|how many days")
 _WHICH = re.compile(r"哪些|哪几|有谁|是哪(?![天年月一日])|which|list of")
 
 
@@ -245,6 +246,7 @@ class Framer:
         if (
             roster
             and not _WHERE.search(low)  # where the list is published (第十四条), not the list
+            and not _HOW_LONG.search(low)  # how long it is publicised, not the list
             and (which or not ({"date", "count", "validity"} & set(intents)))
             and not (_COUNT_ASKED.search(low) and not which)
         ):

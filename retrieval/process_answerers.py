@@ -35,6 +35,9 @@ INCIDENT = re.compile(
 # After recognition: a problem then revokes, before it bars.
 _AFTER = re.compile(r"认定后|认定以后|认定之后|评上后|评上以后|已认定|已经认定|已经评上|"
                     r"after\b.{0,30}recogni|once\b.{0,30}recogni|recogni[sz]ed cluster")
+# Whether applying is voluntary or compulsory (第十一条: 申报自愿).
+_VOLUNTARY = re.compile(r"自愿|强制|必须申报|一定要申报|voluntar|mandatory|compulsory|obliged")
+_MANDATORY = re.compile(r"强制|必须申报|一定要申报|mandatory|compulsory|obliged")
 _COMPANY = re.compile(r"企业|公司|厂|老板|company|enterprise|firm|business")
 
 
@@ -258,6 +261,23 @@ class ProcessAnswerers(AnswererBase):
             + "据公开报道，集群内企业发生较大及以上安全、质量或环境污染事故，发生重大及以上网络"
             "安全或数据安全事件，或存在偷税漏税、违法违规、严重失信等重大问题的，撤销该集群的认定。"
         )
+        return Part([], [citation], lead, needs_evidence=True)
+
+    def voluntary(self, frame: Frame, lang: str) -> Part | None:
+        """Whether applying is voluntary (第十一条): a yes, or a no to "is it compulsory"."""
+        low = frame.question.lower()
+        principle = self.kb.find("第十一条")
+        if not (frame.yesno and _VOLUNTARY.search(low)) or principle is None:
+            return None
+        mandatory = _MANDATORY.search(low) is not None
+        if lang == "en":
+            lead = ("No: " if mandatory else "Yes: ") + (
+                "applying is voluntary; recognition follows voluntary application, openness and "
+                "transparency (Article 11)."
+            )
+        else:
+            lead = ("不是强制的。" if mandatory else "是。") + "集群认定坚持申报自愿（第十一条）。"
+        citation = Citation(principle.doc_id, principle.ref, principle.text, principle.label)
         return Part([], [citation], lead, needs_evidence=True)
 
     def review_content(self, lang: str) -> Part | None:

@@ -126,6 +126,9 @@ class Responder:
             and "县" not in frame.question  # a county's date is its province's, not MIIT's
         ):
             return a.all_rounds(frame, lang)
+        gate = a.gate(frame, lang) if frame.has("threshold", "list", "open") else None
+        if gate is not None:
+            return gate
         whole = a.dimension(frame, lang)
         if whole is not None:
             return whole
@@ -148,6 +151,9 @@ class Responder:
             steps = a.procedure(frame, lang)
             if steps is not None:
                 return steps
+        voluntary = a.voluntary(frame, lang)
+        if voluntary is not None:
+            return voluntary
         if frame.has("review_content"):
             return a.review_content(lang)
         if frame.has("annual_report") and not frame.has(

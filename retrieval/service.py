@@ -192,7 +192,12 @@ class Answerer(UnitRanker, MultiPart):
             return Answer(original, True, answer.answer, answer.citations, 1.0, lang, frame)
         if not in_domain:
             return self._refuse(original, text, lang, detected, frame, 0.0)
-        if not frame.covered:
+        # A question the knowledge settles outright (a cluster across counties) is answered
+        # even with a province named as background ("我是浙江某县的……跨了县界").
+        background = self.responder.settles(frame) and "省级" not in frame.question and all(
+            reason.startswith("province:") for reason in frame.uncovered
+        )
+        if not frame.covered and not background:
             return Answer(original, False, honest_answer(frame, self.kb.facts, lang), [], 0.0,
                           lang, frame)
         several = self.answer_parts(text, frame, lang)

@@ -307,3 +307,24 @@ def test_a_province_as_background_keeps_the_county_rule(fake_answerer: Answerer)
 def test_a_part_with_its_own_cue_keeps_its_topic(fake_answerer: Answerer) -> None:
     answer = fake_answerer.ask("有效期多久？每年的工作情况什么时候报？")
     assert "三年" in answer.answer and "4月30日" in answer.answer
+
+
+def test_the_gate_asked_by_name_gives_both_conditions(fake_answerer: Answerer) -> None:
+    answer = fake_answerer.ask("一票否决的前提条件有哪几条")
+    assert "任何一项不满足" in answer.answer
+    assert "县级行政区划" in answer.answer and "偷漏税" in answer.answer
+    assert _refs(answer) == ["criteria-national-2022/gate"]
+
+
+def test_voluntary_and_mandatory_get_their_yes_and_no(fake_answerer: Answerer) -> None:
+    assert fake_answerer.ask("Is it mandatory for counties to apply?").answer.startswith(
+        "Short answer: No: applying is voluntary"
+    )
+    assert fake_answerer.ask("申报集群是自愿的吗").answer.startswith("答：是。")
+
+
+def test_how_long_a_list_is_publicised_is_not_a_roster_request(
+    fake_answerer: Answerer,
+) -> None:
+    answer = fake_answerer.ask("甘肃省级集群的拟认定名单要公示多少天")
+    assert answer.in_scope and "5个工作日" in answer.answer

@@ -185,6 +185,7 @@ def read_figures(text: str, cues: Mapping[str, Sequence[str]]) -> list[Figure]:
     text = unicodedata.normalize("NFKC", text)
     raws = _raw_figures(text)
     figures: list[Figure] = []
+    parts: dict[str, float] = {}
     index = 0
     while index < len(raws):
         raw = raws[index]
@@ -211,6 +212,12 @@ def read_figures(text: str, cues: Mapping[str, Sequence[str]]) -> list[Figure]:
             labelled = _labelled_series(text, raws)
             if labelled is not None and len(series) < 3:
                 series = labelled
+            share_of = _share_cue(before, cues)
+            if len(series) == 1 and share_of and sum(r.kind == "money" for r in raws) == 2:
+                # "总产值120亿，主导产业产值90亿": a part of the total, read as its share below.
+                parts[share_of] = raw.value
+                index += 1
+                continue
             whole = text.lower()
             if any(cue in whole for cue in cues.get("output_value_yi", ())):
                 value: Any = (
@@ -232,8 +239,23 @@ def read_figures(text: str, cues: Mapping[str, Sequence[str]]) -> list[Figure]:
         if indicator is not None:
             figures.append(Figure(indicator, _tidy(raw.value), raw.text, raw.start))
         index += 1
+    total = next((f.value for f in figures if f.indicator == "output_value_yi"), None)
+    for indicator, part in parts.items():
+        if isinstance(total, int | float) and total > 0 and part <= total and not any(
+            f.indicator == indicator for f in figures
+        ):
+            figures.append(Figure(indicator, _tidy(round(part / total * 100, 2)), "", 0))
     figures += _zero_counts(text, cues, {f.indicator for f in figures})
     return figures
+
+
+# Shares of the output that a question may give as an amount (主导产业产值90亿 of 总产值120亿).
+_SHARES_AS_AMOUNTS = ("leading_industry_share_pct", "sme_output_share_pct")
+
+
+def _share_cue(window: str, cues: Mapping[str, Sequence[str]]) -> str | None:
+    return _cue_hit(window, {k: v for k, v in cues.items() if k in _SHARES_AS_AMOUNTS},
+                    {"percent"})
 
 
 # Which year a figure belongs to, oldest first ("大前年43亿，前年47亿，去年52亿").

@@ -328,3 +328,15 @@ def test_how_long_a_list_is_publicised_is_not_a_roster_request(
 ) -> None:
     answer = fake_answerer.ask("甘肃省级集群的拟认定名单要公示多少天")
     assert answer.in_scope and "5个工作日" in answer.answer
+
+
+def test_a_share_given_as_two_amounts_is_computed(fake_answerer: Answerer) -> None:
+    answer = fake_answerer.ask("全集群产值80亿，其中中小企业产值50亿，中小企业占比够不够")
+    assert answer.frame.indicators["sme_output_share_pct"] == 62.5
+    assert "差 7.5 个百分点" in answer.answer
+
+
+def test_rd_growth_is_not_output_growth(fake_answerer: Answerer) -> None:
+    answer = fake_answerer.ask("按云南标准，我们中小企业研发经费年均增长4%够吗")
+    assert answer.frame.indicators == {"rd_growth_pct": 4}
+    assert "云南省认定标准·四" in answer.answer

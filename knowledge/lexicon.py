@@ -44,6 +44,7 @@ class _FrameVocabularyFile(BaseModel):
     other_authorities: list[str] = Field(default_factory=list)
     amount_cues: list[str] = Field(default_factory=list)
     roster_cues: list[str] = Field(default_factory=list)
+    shared_attributes: list[str] = Field(default_factory=list)
     decline: dict[str, list[str]] = Field(default_factory=dict)
 
 
@@ -60,6 +61,7 @@ class FrameVocabulary:
     other_authorities: tuple[str, ...] = ()
     amount_cues: tuple[str, ...] = ()
     roster_cues: tuple[str, ...] = ()
+    shared_attributes: frozenset[str] = frozenset()
     decline: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @classmethod
@@ -77,6 +79,7 @@ class FrameVocabulary:
             other_authorities=low(spec.other_authorities),
             amount_cues=low(spec.amount_cues),
             roster_cues=low(spec.roster_cues),
+            shared_attributes=frozenset(low(spec.shared_attributes)),
             decline={key: low(words) for key, words in spec.decline.items()},
         )
 

@@ -258,6 +258,49 @@ class DomainGate:
         )
         return GateVerdict(in_domain, round(domain, 3), round(foreign, 3), tuple(words))
 
+    def foreign_owner(self, text: str, attributes: frozenset[str]) -> str | None:
+        """A word general language knows and the knowledge never uses, standing right before
+        one of the knowledge's shared attributes (驾照 in 驾照有效期, visa in "visa valid"), in a
+        question that never names the knowledge's subject: the thing the question is about."""
+        low = text.lower()
+        if any(subject in low for subject in self._subjects):
+            return None
+        tokens = [w for w in self._zh_words(text)] + [w for w in self._en_words(text)]
+        for index, word in enumerate(tokens[:-1]):
+            if not self._owner_like(word):
+                continue
+            following = tokens[index + 1 : index + 3]
+            if word.isascii():
+                # English keeps its small words: "visa valid", "a licence's validity", but not
+                # "required for recognition".
+                if following and following[0] in attributes and re.search(
+                    rf"\b{re.escape(word)}(?:'s)?\s+{re.escape(following[0])}", low
+                ):
+                    return word
+                continue
+            if following and (
+                following[0] in attributes
+                or (len(following) > 1 and self._filler(following[0])
+                    and following[1] in attributes)
+            ):
+                return word
+        return None
+
+    def _owner_like(self, word: str) -> bool:
+        """A real word of general language (in its dictionary) that the knowledge lacks."""
+        if word in self._question_words or _INTERROGATIVE & set(word):
+            return False
+        if word in self.tokenizer.lexicon.stopwords:  # 如果, 我们: function words own nothing
+            return False
+        if word.isascii():
+            return len(word) > 2 and not self._en.get(self._stem(word)) and _english_zipf(word) > 0
+        return len(word) >= 2 and not self._zh.get(word) and bool(self._freq.get(word, 0))
+
+    def _filler(self, word: str) -> bool:
+        """A word between an owner and its attribute that changes nothing (怎么, 的, is)."""
+        return (word in self._question_words or bool(_INTERROGATIVE & set(word))
+                or len(word) == 1 or word in _EN_STOP)
+
     def _is_subject(self, word: str) -> bool:
         """集群 itself, or an English form of cluster (clusters, cluster's); not a compound the
         knowledge alone uses (产业集群, 特色产业集群)."""

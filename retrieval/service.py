@@ -12,6 +12,7 @@ import logging
 import re
 import threading
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -180,6 +181,12 @@ class Answerer(UnitRanker, MultiPart):
             found or frame.names_a_record(self.kb.facts) or self.responder.settles(frame)
         )
         in_domain = bool(named) or self.gate.judge(text).in_domain
+        owner = None if named else self.gate.foreign_owner(
+            text, self.tokenizer.lexicon.frame.shared_attributes
+        )
+        if owner is not None and frame.covered and not frame.decline:
+            # "驾照有效期是几年": the validity asked for is a driving licence's, not a cluster's.
+            frame = replace(frame, covered=False, uncovered=(f"programme:{owner}",))
         if frame.decline:
             # A request to write something else (a poem, a translation) is off topic, not a
             # request to act on an application or a recognition.

@@ -340,3 +340,16 @@ def test_rd_growth_is_not_output_growth(fake_answerer: Answerer) -> None:
     answer = fake_answerer.ask("按云南标准，我们中小企业研发经费年均增长4%够吗")
     assert answer.frame.indicators == {"rd_growth_pct": 4}
     assert "云南省认定标准·四" in answer.answer
+
+
+def test_another_things_validity_or_recognition_is_not_the_clusters(
+    fake_answerer: Answerer,
+) -> None:
+    for question in ("身份证有效期是多久", "工伤认定要多长时间", "How long is a work permit valid?",
+                     "上市公司年报什么时候披露"):
+        answer = fake_answerer.ask(question)
+        assert not answer.in_scope, question
+        assert "三年" not in answer.answer and "3 years" not in answer.answer
+    # The knowledge's own questions, with no subject word, are still answered.
+    for question in ("有效期多长？", "年报什么时候交？", "省里收到申报材料以后做什么"):
+        assert fake_answerer.ask(question).in_scope, question

@@ -12,6 +12,7 @@ from retrieval.frame import Frame
 
 _NUMBERS = "一二三四五六七八"
 _CN_YEARS = {1: "一", 2: "两", 3: "三", 4: "四", 5: "五"}
+_EN_YEARS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five"}
 # "Is it permanent / automatic?": the term answers it with a no.
 _FOREVER = re.compile(
     r"终身|永久|一直有效|永远|自动续|自动延|不用复核|permanent|forever|for life|automatic"
@@ -38,9 +39,10 @@ class BatchAnswerers(AnswererBase):
         example = batches[0].record if batches else None
         if lang == "en":
             lead = ("No: " if denied else "") + (
-                f"{record.years} years; when they end MIIT reviews the cluster (mainly its "
-                "three-year development plan targets), and passing extends the recognition by "
-                f"{record.renewal_years} years (Article 15)."
+                f"{_EN_YEARS.get(record.years, record.years)} years; when they end MIIT reviews "
+                "the cluster (mainly its three-year development plan targets), and passing "
+                f"extends the recognition by {_EN_YEARS.get(record.renewal_years, 3)} years "
+                "(Article 15)."
             )
             if example is not None:
                 lead += (f" E.g. the {example.year} batch is valid from "

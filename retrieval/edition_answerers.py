@@ -14,11 +14,13 @@ from retrieval.frame import Frame, _has_any
 
 # A requirement asked for, and a question about the measures' own cultivation item instead.
 _REQUIREMENT = re.compile(
-    r"要求|条件|标准|达到|需要|必须|须|看什么|考核|指标|怎么评|算不算|require|criteri|standard|"
+    r"要求|条件|标准|达到|需要|必须|须|一定要|要有|得有|要不要|看什么|考核|指标|怎么评|算不算|"
+    r"require|criteri|standard|"
     r"\bneed|must|assess|judged|count",
 )
 # The gate named otherwise than by its own name (基本条件 / Preconditions, from the criteria).
 _GATE_WORDS = re.compile(r"前提条件|一票否决|否决项|否决条件|prerequisite|precondition")
+_MUST = re.compile(r"必须|需要|要不要|是否要|得有|要有|一定要|required|need|must|have to")
 _MEASURES_ITEM = re.compile(r"办法|第六条|培育工作|article 6|measures say")
 
 
@@ -63,7 +65,12 @@ class EditionAnswerers(CriteriaAnswerers):
                 else f"{edition.short_name}未随附本方面的具体数值。"
             )
         name = dimension.name_en if lang == "en" else dimension.name
-        lead = (
+        # "是不是必须有三年发展规划": a yes when the condition asked about is one to be met.
+        required = frame.yesno and _MUST.search(low) is not None and any(
+            i.kind == "bool" and i.required for i in dimension.indicators
+        )
+        yes = ("Yes, it is required. " if lang == "en" else "是，须满足。") if required else ""
+        lead = yes + (
             f"{edition.name(lang)}, criterion {cn_to_int(dimension.number)} ({name}) requires:"
             if lang == "en"
             else f"{edition.short_name}认定标准·{dimension.number}“{name}”要求："
@@ -116,11 +123,14 @@ class EditionAnswerers(CriteriaAnswerers):
         named = province_by_name(frame.province)
         province = (named.en if lang == "en" else named.short) if named else frame.province
         if same:
+            compared = frame.has("comparison") or frame.yesno
             lead = (
-                f"yes: {province}'s provincial clusters use the figures of the national "
-                f"criteria ({national.name(lang)})."
+                ("yes: " if compared else "")
+                + f"{province}'s provincial clusters use the figures of the national criteria "
+                f"({national.name(lang)})."
                 if lang == "en"
-                else f"一样。{province}省级集群沿用国家认定标准的数值，即{national.short_name}："
+                else ("一样。" if compared else "")
+                + f"{province}省级集群沿用国家认定标准的数值，即{national.short_name}："
             )
             lines = edition_figures(national, lang)
         else:

@@ -23,7 +23,7 @@ _ASKS = re.compile(
 # Intents that say how, not what, a part asks.
 _GENERIC_INTENTS = frozenset({"open", "date", "count", "comparison", "deadline", "list"})
 # A part that only continues the one before it ("如果跨了两个乡镇呢") is not a question of its own.
-_CONTINUATION = re.compile(r"^(?:如果|那|那么|要是|假如|若)")
+_CONTINUATION = re.compile(r"^(?:如果|那|那么|要是|假如|若|原文|具体|详细|请给出原文)")
 
 
 def split_parts(text: str) -> list[str]:

@@ -11,10 +11,11 @@ from knowledge.kb import KnowledgeBase
 from knowledge.refs import cn_to_int
 from retrieval.answer import Citation
 from retrieval.answerers import Answerers, Part
-from retrieval.chunks import Unit
+from retrieval.chunks import Target, Unit
 from retrieval.frame import Frame, Framer
 from retrieval.process_answerers import INCIDENT as _INCIDENT
 from retrieval.replies import SECONDARY_NOTE_EN, SECONDARY_NOTE_ZH
+from retrieval.text import cjk_bigrams
 
 # What marks a question about the yearly recommendation rounds (not the annual report).
 _ROUND_WORDS = re.compile(r"推荐|名额|推几个|报几个|quota|recommend", re.IGNORECASE)
@@ -257,6 +258,22 @@ class Responder:
             )
             return Part(names, citations, head)
         return None
+
+    def item_by_topic(self, ref: str, question: str) -> Unit | None:
+        """The one item of an article the question is about by its words ("第六条里关于绿色
+        低碳转型怎么要求" -> 第六条（四）), or None when no item stands out."""
+        measures = self.kb.measures
+        asked = cjk_bigrams(question) - cjk_bigrams(ref)
+        scored = sorted(
+            (
+                (len(asked & cjk_bigrams(f"{item.heading}{item.text}")), item.item)
+                for item in self.kb.items_of(measures.id, ref)
+            ),
+            reverse=True,
+        )
+        if not scored or scored[0][0] < 2 or (len(scored) > 1 and scored[1][0] == scored[0][0]):
+            return None
+        return self.units.get(Target(measures.id, ref, scored[0][1]).key)
 
     def article_items(self, ref: str, lang: str) -> Part | None:
         measures = self.kb.measures

@@ -9,6 +9,7 @@ from retrieval.answer import Citation
 from retrieval.answer_parts import Part, _en_date, _zh_date
 from retrieval.batch_answerers import BatchAnswerers
 from retrieval.frame import Frame
+from retrieval.text import cjk_bigrams
 
 # Words that make a year's question one about its recommendation round (the call), not its batch.
 _ROUND_CUES = ("推荐", "名额", "报送", "上报", "报几个", "推几个", "quota", "recommend")
@@ -24,11 +25,6 @@ _ROUND_BIGRAMS = frozenset(
     ("推荐", "集群", "申报", "年度", "时候", "可以", "能否", "没有", "有没", "什么", "一个",
      "两个", "能推", "的时", "工作", "个集", "个省", "每个", "省能", "多少", "几个")
 )
-
-
-def _bigrams(text: str) -> set[str]:
-    chars = re.findall(r"[\u4e00-\u9fff]+", text)
-    return {run[i:i + 2] for run in chars for i in range(len(run) - 1)}
 
 
 _NOTICE_CUES = ("文号", "通知", "notice", "document")
@@ -72,7 +68,10 @@ class RoundAnswerers(BatchAnswerers):
         )
         if frame.has("validity") and frame.batch_year is not None and not frame.has("count"):
             return self.validity(frame, lang)  # "When does the 2023 batch's validity end?"
-        if frame.batch_year is not None and any(w in low for w in batch_words):
+        if frame.batch_year is not None and (
+            any(w in low for w in batch_words)
+            or (frame.has("count") and not any(w in low for w in _ROUND_CUES))
+        ):
             return self.batch(frame, lang)
         if (
             frame.batch_year is None
@@ -87,7 +86,8 @@ class RoundAnswerers(BatchAnswerers):
         if frame.has("validity") and frame.batch_year is not None:
             return self.validity(frame, lang)
         years = [y for y in frame.years if self.facts.round(y) is not None]
-        rule = self._round_rule(years[0], frame, lang) if years else None
+        asks_rule = years and not frame.has("validity", "annual_report", "review_content")
+        rule = self._round_rule(years[0], frame, lang) if asks_rule else None
         if rule is not None:
             return rule
         if years and _ROUND_AS_A_WHOLE.search(low) and not _ONE_FIELD.search(low):
@@ -225,12 +225,12 @@ class RoundAnswerers(BatchAnswerers):
         located = self.kb.find(f"{cited.doc} {cited.ref}") if cited else None
         if located is None:
             return None
-        asked = _bigrams(question) - _ROUND_BIGRAMS
+        asked = cjk_bigrams(question) - _ROUND_BIGRAMS
         best, shared = None, 1
         for sentence in filter(None, re.split(r"(?<=[。；])", located.text)):
             if _CARD_SENTENCE.search(sentence):
                 continue  # the quota and the date: the card answers those
-            overlap = len(asked & _bigrams(sentence))
+            overlap = len(asked & cjk_bigrams(sentence))
             if overlap > shared:
                 best, shared = sentence.strip("；。"), overlap
         return best

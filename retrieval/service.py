@@ -178,7 +178,11 @@ class Answerer(UnitRanker, MultiPart):
         # A question naming an article of the measures, figures of the criteria or a recorded
         # round is about them, whatever its other words.
         named = (
-            found or frame.names_a_record(self.kb.facts) or self.responder.settles(frame)
+            found
+            or frame.names_a_record(self.kb.facts)
+            or self.responder.settles(frame)
+            # "山东有哪些集群入选": a request for the list is answered honestly, not refused.
+            or ("roster" in frame.uncovered and _CLUSTER.search(text.lower()) is not None)
         )
         in_domain = bool(named) or self.gate.judge(text).in_domain
         owner = None if named else self.gate.foreign_owner(
@@ -233,6 +237,17 @@ class Answerer(UnitRanker, MultiPart):
     ) -> tuple[str, list[Citation], float] | None:
         """One part: computed from the frame when it can be, else retrieved and quoted."""
         found, _missing = self.explicit_refs(text)
+        named = self._units[found[0]] if found else None
+        item = (
+            self.responder.item_by_topic(named.target.ref, text)
+            if named is not None and named.target.item is None
+            else None
+        )
+        if item is not None:  # the article named, one of its items asked about by its words
+            body, citations = Composer(lambda _s: 0.0, self.config.compose).compose(
+                text, lang, [(item, 1.0)], self._english, whole=True
+            )
+            return body, citations, 1.0
         if found and (frame.has("article_text", "list", "open") or len(text) <= 12):
             unit = self._units[found[0]]
             items = self.responder.article_items(unit.target.ref, lang)
@@ -301,6 +316,7 @@ class Answerer(UnitRanker, MultiPart):
         return Answer(question, True, body, citations, 1.0, lang)
 
 
+_CLUSTER = re.compile(r"集群|cluster")
 _TOPICAL_INTENTS = frozenset({"annual_report", "review_content", "document", "materials"})
 _EN_WORD = re.compile(r"[A-Za-z]+")
 

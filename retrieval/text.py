@@ -81,6 +81,13 @@ def detect_lang(text: str) -> str:
     return "en" if any(token in function_words for token in tokens) else "zh"
 
 
+def cjk_bigrams(text: str) -> set[str]:
+    """Every pair of adjacent Chinese characters: a dictionary-free overlap measure for
+    matching a question to one sentence or item of a unit."""
+    runs = re.findall(r"[\u4e00-\u9fff]+", text)
+    return {run[i : i + 2] for run in runs for i in range(len(run) - 1)}
+
+
 def split_sentences(text: str) -> list[str]:
     """Split on full stops and semicolons, keeping the punctuation with its sentence."""
     parts = [part.strip() for part in _SENTENCE_END.split(text)]

@@ -353,3 +353,29 @@ def test_another_things_validity_or_recognition_is_not_the_clusters(
     # The knowledge's own questions, with no subject word, are still answered.
     for question in ("有效期多长？", "年报什么时候交？", "省里收到申报材料以后做什么"):
         assert fake_answerer.ask(question).in_scope, question
+
+
+def test_an_item_asked_about_by_its_words_is_quoted(fake_answerer: Answerer) -> None:
+    answer = fake_answerer.ask("第六条中开放合作那一项具体说了什么")
+    assert _refs(answer) == ["measures-2022/第六条"]
+    assert answer.citations[0].item == "（五）"
+    whole = fake_answerer.ask("第六条有哪几项")
+    assert "6个方面" in whole.answer
+
+
+def test_a_batch_named_with_its_round_word_is_the_batch(fake_answerer: Answerer) -> None:
+    validity = fake_answerer.ask("要是2023年这一批认定的，有效期截至哪天")
+    assert "2026年12月31日" in validity.answer
+    count = fake_answerer.ask("2022年那批全国一共评了多少个集群")
+    assert "100个" in count.answer
+
+
+def test_a_request_for_the_list_is_answered_honestly(fake_answerer: Answerer) -> None:
+    for question in ("河南2024年有哪些集群入选", "Which clusters were recognised in Hubei?"):
+        answer = fake_answerer.ask(question)
+        assert not answer.in_scope and "roster" in answer.frame.uncovered, question
+
+
+def test_a_must_question_on_a_dimension_gets_its_yes(fake_answerer: Answerer) -> None:
+    answer = fake_answerer.ask("认定时是不是一定要有三年发展规划")
+    assert answer.answer.startswith("答：是，须满足。")

@@ -48,7 +48,7 @@ _INTENT_WORDS: dict[str, tuple[str, ...]] = {
     "percent": ("占比", "比例", "增速", "增长", "百分之", "%", "share", "growth", "percent"),
     "amount": ("产值", "多少钱", "亿", "营收", "规模", "output", "revenue", "billion"),
     "count": ("几个", "多少个", "几家", "名额", "多少家", "数量", "how many", "quota", "number of"),
-    "who": ("谁", "哪个部门", "哪级", "哪一级", "主体", "负责", "who", "which authority"),
+    "who": ("谁", "哪个部门", "哪级", "哪一级", "主体", "who", "which authority"),
 }
 _WHO_EN = {
     "工业和信息化部": "MIIT (the Ministry of Industry and Information Technology)",

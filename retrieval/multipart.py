@@ -113,12 +113,16 @@ class MultiPart:
         answered: list[tuple[str, list[Citation]]] = []
         previous = ""
         for part in parts:
-            part, previous = self._with_topic(part, previous), part
-            part = self._with_scope(part, frame, lang)
+            topical, previous = self._with_topic(part, previous), part
+            borrowed = topical != part  # the part named no topic of its own ("哪一项有问题")
+            part = self._with_scope(topical, frame, lang)
             sub = self.framer.frame(part, lang)
             result = self._answer_part(part, sub, lang) if sub.covered else None
-            if result is not None and result[1]:
-                answered.append((result[0], result[1]))
+            if result is None or not result[1]:
+                continue
+            if borrowed and result[2] < 1.0 and answered:
+                continue  # a quote found for a borrowed topic adds nothing to the parts before
+            answered.append((result[0], result[1]))
         # Parts answered from one and the same unit are one question asked twice over,
         # unless each part takes its own fact from it ("公示几天？谁是申报主体？").
         firsts = {(c[0].doc, c[0].ref, c[0].item) for _t, c in answered}

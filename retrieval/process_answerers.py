@@ -38,6 +38,8 @@ _AFTER = re.compile(r"认定后|认定以后|认定之后|评上后|评上以后
 # Whether applying is voluntary or compulsory (第十一条: 申报自愿).
 _VOLUNTARY = re.compile(r"自愿|强制|必须申报|一定要申报|voluntar|mandatory|compulsory|obliged")
 _MANDATORY = re.compile(r"强制|必须申报|一定要申报|mandatory|compulsory|obliged")
+# Who organises or receives something (报给谁, 交给谁), not who applies.
+_RECIPIENT = re.compile(r"组织|报给|交给|送给|报送给|提交给|to whom|organi[sz]e")
 _COMPANY = re.compile(r"企业|公司|厂|老板|company|enterprise|firm|business")
 
 
@@ -51,11 +53,11 @@ class ProcessAnswerers(AnswererBase):
                 return None  # the coverage check has said what is not recorded
             citation = self._fact_citation(own)
             lead = (
-                f"{frame.province}'s own procedure (public reporting):"
+                f"{frame.province}'s own procedure (public reporting): {citation.quote}"
                 if lang == "en"
-                else f"{frame.province}省级集群的认定程序（据公开报道）："
+                else f"{citation.quote.rstrip('。')}（{frame.province}省级集群，据公开报道）。"
             )
-            return Part([citation.quote], [citation], lead, needs_evidence=True)
+            return Part([], [citation], lead, needs_evidence=True)
         steps = self.facts.application_steps()
         if not steps:
             return None
@@ -135,6 +137,8 @@ class ProcessAnswerers(AnswererBase):
         low = frame.question.lower()
         if _RECOGNISES.search(low) and not _APPLIES.search(low):
             return self._recogniser(lang)
+        if _RECIPIENT.search(low) and not _APPLIES.search(low):
+            return None  # "由谁组织、报给谁" (of the yearly report): not the applicant
         first = steps[0]
         citation = self._fact_citation(first)
         company = _COMPANY.search(low) is not None

@@ -379,3 +379,17 @@ def test_a_request_for_the_list_is_answered_honestly(fake_answerer: Answerer) ->
 def test_a_must_question_on_a_dimension_gets_its_yes(fake_answerer: Answerer) -> None:
     answer = fake_answerer.ask("认定时是不是一定要有三年发展规划")
     assert answer.answer.startswith("答：是，须满足。")
+
+
+def test_a_part_on_a_borrowed_topic_adds_no_stray_quote(fake_answerer: Answerer) -> None:
+    answer = fake_answerer.ask(
+        "我们集群三年产值40亿、41亿、43亿，对照国家标准能不能过？哪一项有问题？"
+    )
+    assert answer.answer.startswith("答：不够")
+    assert "第二条" not in answer.answer
+
+
+def test_who_organises_the_yearly_report_is_not_the_applicant(fake_answerer: Answerer) -> None:
+    answer = fake_answerer.ask("年度工作情况几号前报？由谁组织、报给谁？")
+    assert "4月30日" in answer.answer and "省级中小企业主管部门" in answer.answer
+    assert "申报主体" not in answer.answer

@@ -45,6 +45,8 @@ class _FrameVocabularyFile(BaseModel):
     amount_cues: list[str] = Field(default_factory=list)
     roster_cues: list[str] = Field(default_factory=list)
     shared_attributes: list[str] = Field(default_factory=list)
+    action_attributes: list[str] = Field(default_factory=list)
+    institution_suffixes: list[str] = Field(default_factory=list)
     decline: dict[str, list[str]] = Field(default_factory=dict)
 
 
@@ -62,6 +64,8 @@ class FrameVocabulary:
     amount_cues: tuple[str, ...] = ()
     roster_cues: tuple[str, ...] = ()
     shared_attributes: frozenset[str] = frozenset()
+    action_attributes: frozenset[str] = frozenset()
+    institution_suffixes: tuple[str, ...] = ()
     decline: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @classmethod
@@ -80,6 +84,8 @@ class FrameVocabulary:
             amount_cues=low(spec.amount_cues),
             roster_cues=low(spec.roster_cues),
             shared_attributes=frozenset(low(spec.shared_attributes)),
+            action_attributes=frozenset(low(spec.action_attributes)),
+            institution_suffixes=low(spec.institution_suffixes),
             decline={key: low(words) for key, words in spec.decline.items()},
         )
 

@@ -258,7 +258,13 @@ class DomainGate:
         )
         return GateVerdict(in_domain, round(domain, 3), round(foreign, 3), tuple(words))
 
-    def foreign_owner(self, text: str, attributes: frozenset[str]) -> str | None:
+    def foreign_owner(
+        self,
+        text: str,
+        attributes: frozenset[str],
+        actions: frozenset[str] = frozenset(),
+        suffixes: tuple[str, ...] = (),
+    ) -> str | None:
         """A word general language knows and the knowledge never uses, standing right before
         one of the knowledge's shared attributes (驾照 in 驾照有效期, visa in "visa valid"), in a
         question that never names the knowledge's subject: the thing the question is about."""
@@ -278,11 +284,15 @@ class DomainGate:
                 ):
                     return word
                 continue
-            if following and (
-                following[0] in attributes
-                or (len(following) > 1 and self._filler(following[0])
-                    and following[1] in attributes)
+            attribute = following[0] if following else ""
+            if (
+                attribute not in attributes | actions
+                and len(following) > 1
+                and self._filler(attribute)
             ):
+                attribute = following[1]  # "高新区怎么认定": past the interrogative
+            institution = word.endswith(suffixes) if suffixes else False
+            if attribute in attributes or (attribute in actions and institution):
                 return word
         return None
 
@@ -294,7 +304,10 @@ class DomainGate:
             return False
         if word.isascii():
             return len(word) > 2 and not self._en.get(self._stem(word)) and _english_zipf(word) > 0
-        return len(word) >= 2 and not self._zh.get(word) and bool(self._freq.get(word, 0))
+        if len(word) < 2 or self._zh.get(word) or not self._freq.get(word, 0):
+            return False
+        # 乡镇企业 is a kind of 企业, a word of the knowledge: its head is not foreign.
+        return not any(self._zh.get(word[i:]) for i in range(1, len(word) - 1))
 
     def _filler(self, word: str) -> bool:
         """A word between an owner and its attribute that changes nothing (怎么, 的, is)."""

@@ -185,8 +185,9 @@ class Answerer(UnitRanker, MultiPart):
             or ("roster" in frame.uncovered and _CLUSTER.search(text.lower()) is not None)
         )
         in_domain = bool(named) or self.gate.judge(text).in_domain
+        vocab = self.tokenizer.lexicon.frame
         owner = None if named else self.gate.foreign_owner(
-            text, self.tokenizer.lexicon.frame.shared_attributes
+            text, vocab.shared_attributes, vocab.action_attributes, vocab.institution_suffixes
         )
         if owner is not None and frame.covered and not frame.decline:
             # "驾照有效期是几年": the validity asked for is a driving licence's, not a cluster's.

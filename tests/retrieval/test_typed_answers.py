@@ -393,3 +393,13 @@ def test_who_organises_the_yearly_report_is_not_the_applicant(fake_answerer: Ans
     answer = fake_answerer.ask("年度工作情况几号前报？由谁组织、报给谁？")
     assert "4月30日" in answer.answer and "省级中小企业主管部门" in answer.answer
     assert "申报主体" not in answer.answer
+
+
+def test_a_named_place_or_body_owns_the_application_asked(fake_answerer: Answerer) -> None:
+    for question in ("特色小镇怎么申报", "经济技术开发区申报条件是什么"):
+        answer = fake_answerer.ask(question)
+        assert not answer.in_scope, question
+        assert "共3步" not in answer.answer
+    # A kind of enterprise is still the knowledge's 企业; a verb is not an owner.
+    assert fake_answerer.ask("乡镇企业多的县申报要哪些材料").in_scope
+    assert fake_answerer.ask("省里收到申报材料以后做什么").in_scope

@@ -29,7 +29,8 @@ from knowledge.models import Article, Document
 __all__ = [
     "CRITERIA_DIR", "DIMENSION_IDS", "DIMENSION_NUMBERS", "GATE_IDS", "CriteriaEdition",
     "Dimension", "Gate", "Indicator", "UnknownEditionError", "describe_indicator",
-    "format_number", "list_editions", "load_edition", "load_edition_file", "requirement_text",
+    "english_quantity", "format_number", "list_editions", "load_edition", "load_edition_file",
+    "requirement_text",
 ]
 
 CRITERIA_DIR = Path(__file__).parent / "data" / "criteria"
@@ -204,6 +205,15 @@ _COMPARISON_ZH = {">=": "不低于", ">": "高于", "<=": "不超过"}
 _COMPARISON_EN = {">=": "at least", ">": "above", "<=": "at most"}
 
 
+def english_quantity(number: float, unit: str) -> str:
+    """A figure with its English unit, in agreement: "1 firm", "10 firms", "70%"."""
+    if unit == "%":
+        return f"{format_number(number)}%"
+    if number == 1 and unit.endswith("s") and " " not in unit:
+        unit = unit[:-1]
+    return f"{format_number(number)} {unit}".rstrip()
+
+
 def requirement_text(indicator: Indicator, lang: str = "zh") -> str | None:
     """The threshold in words for a person ("一般不超过100平方公里", "above 70%"); None when the
     edition bundles no figure. The symbolic form ("<= 100") is for the JSON output only."""
@@ -211,8 +221,7 @@ def requirement_text(indicator: Indicator, lang: str = "zh") -> str | None:
         return None
     figure = format_number(indicator.threshold)
     if lang == "en":
-        unit = indicator.unit_en or indicator.unit or ""
-        amount = f"{figure}%" if unit == "%" else f"{figure} {unit}".rstrip()
+        amount = english_quantity(indicator.threshold, indicator.unit_en or indicator.unit or "")
         word = ("usually " if indicator.soft else "") + _COMPARISON_EN[indicator.comparison]
         each = " each year" if indicator.kind == "yearly_series" else ""
         return f"{word} {amount}{each}"

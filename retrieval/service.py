@@ -255,7 +255,8 @@ class Answerer(UnitRanker, MultiPart):
             if items is not None and unit.target.item is None:
                 return items.text(lang), items.citations, 1.0
         typed = self.responder.typed(frame, lang)
-        if typed is not None and typed.needs_evidence:
+        if typed is not None and typed.needs_evidence and not _CLUSTER.search(text.lower()):
+            # With the subject named (集群, cluster) the gate has already judged the question.
             hits = self.search(text, k=1, frame=frame)
             if not in_scope(hits, self.threshold):
                 return None

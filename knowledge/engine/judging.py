@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from knowledge.criteria import Dimension, Indicator, format_number
+from knowledge.criteria import Dimension, Indicator, english_quantity, format_number
 from knowledge.engine.results import CheckResult, CheckStatus, UnknownReason
 
 _WORDS_ZH = {">=": "需不低于", ">": "需高于", "<=": "需不超过"}
@@ -18,11 +18,9 @@ _MET_EN = {">=": "at least", ">": "above", "<=": "within"}
 
 
 def quantity(indicator: Indicator, number: float, lang: str) -> str:
-    text = format_number(number)
     if lang == "en":
-        unit = indicator.unit_en or indicator.unit or ""
-        return f"{text}%" if unit == "%" else f"{text} {unit}".rstrip()
-    return f"{text}{indicator.unit or ''}"
+        return english_quantity(number, indicator.unit_en or indicator.unit or "")
+    return f"{format_number(number)}{indicator.unit or ''}"
 
 
 def gap_amount(indicator: Indicator, amount: float, lang: str) -> str:
@@ -30,8 +28,7 @@ def gap_amount(indicator: Indicator, amount: float, lang: str) -> str:
     if indicator.unit == "%":
         return f"{text} percentage points" if lang == "en" else f"{text} 个百分点"
     if lang == "en":
-        unit = indicator.unit_en or indicator.unit or ""
-        return f"{text} {unit}".rstrip()
+        return english_quantity(amount, indicator.unit_en or indicator.unit or "")
     return f"{text} {indicator.unit or ''}".rstrip()
 
 

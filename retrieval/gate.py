@@ -273,7 +273,10 @@ class DomainGate:
             return None
         tokens = [w for w in self._zh_words(text)] + [w for w in self._en_words(text)]
         for index, word in enumerate(tokens[:-1]):
-            if not self._owner_like(word):
+            institution = bool(suffixes) and word.endswith(suffixes)
+            # A name of a place or body counts even when general language lacks it (强镇).
+            named_body = institution and len(word) >= 2 and not self._zh.get(word)
+            if not (self._owner_like(word) or named_body):
                 continue
             following = tokens[index + 1 : index + 3]
             if word.isascii():
@@ -291,7 +294,6 @@ class DomainGate:
                 and self._filler(attribute)
             ):
                 attribute = following[1]  # "高新区怎么认定": past the interrogative
-            institution = word.endswith(suffixes) if suffixes else False
             if attribute in attributes or (attribute in actions and institution):
                 return word
         return None

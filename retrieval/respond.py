@@ -23,6 +23,9 @@ _LIST_OF_CRITERIA = re.compile(
     r"认定标准|标准|认定条件|criteri|standard|dimension|aspects?\b.{0,30}recogni|recogni\w*\b.{0,30}"
     r"(?:aspects?|look at|assess|judge)"
 )
+_WHO = re.compile(r"谁|主体|哪个部门|哪一级|who|which authority")
+# The criteria themselves named (not any scheme's 认定条件: 农业产业强镇的认定条件).
+_NAMES_THE_CRITERIA = re.compile(r"集群|认定标准|criteri|standard|cluster")
 _LIST_OF_CULTIVATION = re.compile(r"培育|第六条|article 6|cultivation")
 
 # Yes/no leads from what the knowledge states about a matter (not from phrasings): the gate's
@@ -135,8 +138,12 @@ class Responder:
             return whole
         if frame.has("threshold", "comparison", "eligibility_check"):
             answer = a.thresholds(frame, lang) or a.province_edition(frame, lang)
-            if answer is None and frame.province is None and _LIST_OF_CRITERIA.search(
-                frame.question.lower()
+            low = frame.question.lower()
+            if (
+                answer is None
+                and frame.province is None
+                and _LIST_OF_CRITERIA.search(low)
+                and _NAMES_THE_CRITERIA.search(low)
             ):  # "What are the criteria for recognition?": the gate and the dimensions
                 answer = self.list_answer(frame, lang)
             return answer
@@ -164,7 +171,10 @@ class Responder:
         step = a.step_of(frame, lang)
         if step is not None:
             return step
-        if frame.has("who_applies") and not frame.has("deadline", "quota", "date", "threshold"):
+        asks_who = frame.has("who_applies") and (
+            not frame.has("materials") or _WHO.search(frame.question.lower()) is not None
+        )
+        if asks_who and not frame.has("deadline", "quota", "date", "threshold"):
             who = a.who_applies(frame, lang)
             if who is not None:
                 return who
@@ -172,8 +182,11 @@ class Responder:
             helped = a.support(frame, lang)
             if helped is not None:
                 return helped
-        if not frame.years and frame.has("materials") and not frame.has(
-            "deadline", "date", "who_applies", "annual_report"
+        if (
+            not frame.years
+            and frame.has("materials")
+            and not asks_who
+            and not frame.has("deadline", "date", "annual_report")
         ):
             listed = a.materials(frame, lang)
             if listed is not None:

@@ -402,3 +402,15 @@ def test_a_named_place_or_body_owns_the_application_asked(fake_answerer: Answere
     # A kind of enterprise is still the knowledge's 企业; a verb is not an owner.
     assert fake_answerer.ask("乡镇企业多的县申报要哪些材料").in_scope
     assert fake_answerer.ask("省里收到申报材料以后做什么").in_scope
+
+
+def test_another_schemes_conditions_are_not_the_criteria(fake_answerer: Answerer) -> None:
+    answer = fake_answerer.ask("农业产业强镇的认定条件有哪些")
+    assert not answer.in_scope
+    assert "八个方面" not in answer.answer
+    assert fake_answerer.ask("集群的认定条件有哪些").in_scope
+
+
+def test_materials_asked_with_a_company_word_are_the_materials(fake_answerer: Answerer) -> None:
+    answer = fake_answerer.ask("企业多的县申报集群要准备哪些材料")
+    assert "申报表" in answer.answer and "未收录" in answer.answer

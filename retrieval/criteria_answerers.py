@@ -146,6 +146,8 @@ class CriteriaAnswerers(AnswererBase):
             frame.question.lower()
         ):
             return False
+        if _has_any(frame.question.lower(), self.framer.vocab.intents.get("eligibility_check", ())):
+            return False  # "刚好70%，算达标吗": a verdict is asked for
         limits = {i.id: i.threshold for i in national.indicators()}
         return all(limits.get(key) == value for key, value in frame.indicators.items())
 
@@ -197,6 +199,14 @@ class CriteriaAnswerers(AnswererBase):
                 lines.append(either)
         if not leads:
             return None
+        if frame.province is not None:
+            adopted = self.facts.provincial_edition(frame.province)
+            if adopted is not None and adopted.record.edition in editions:  # type: ignore[union-attr]
+                note = getattr(adopted.record, "note", None)
+                if note:  # "广东省级集群沿用国家认定标准的数值"
+                    lines.append(note + "。" if lang != "en" else
+                                 f"{frame.province}'s provincial clusters use these figures.")
+                    citations.append(self._fact_citation(adopted))
         if len(editions) == 1 and frame.province is None:
             lines.append(
                 "(National criteria; name a province for its own edition.)"

@@ -144,7 +144,12 @@ def _raw_figures(text: str) -> list[_Raw]:
             if value is None:
                 continue
             found_kind = "percent" if kind == "tenths" else kind
-            if kind == "count" and re.match(r"\s*(?:都|也)没有", text[end:]):
+            clause_rest = _CLAUSE_END.split(text[end:], maxsplit=1)[0]
+            if kind == "count" and (
+                re.match(r"\s*(?:都|也)没有", text[end:])
+                # "一家小巨人和单项冠军都没有": not even one
+                or (value == 1 and re.search(r"(?:都|也)没有", clause_rest))
+            ):
                 value = 0.0
             taken.append((start, end))
             found.append(_Raw(found_kind, value, start, end, match.group(0)))

@@ -330,7 +330,9 @@ class Framer:
         if not programmes:
             return out
         entities.extend(programmes)
-        other_cluster = [p for p in programmes if "集群" in p or "基地" in p or "平台" in p]
+        other_cluster = [
+            p for p in programmes if any(w in p for w in ("集群", "基地", "平台", "cluster"))
+        ]
         if other_cluster:
             return [*out, *(f"programme:{p}" for p in other_cluster)]
         counted = bool(indicators) or bool(_COUNT_ASKED.search(low))

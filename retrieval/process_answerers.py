@@ -36,8 +36,14 @@ INCIDENT = re.compile(
 _AFTER = re.compile(r"认定后|认定以后|认定之后|评上后|评上以后|已认定|已经认定|已经评上|"
                     r"after\b.{0,30}recogni|once\b.{0,30}recogni|recogni[sz]ed cluster")
 # Whether applying is voluntary or compulsory (第十一条: 申报自愿).
-_VOLUNTARY = re.compile(r"自愿|强制|必须申报|一定要申报|voluntar|mandatory|compulsory|obliged")
-_MANDATORY = re.compile(r"强制|必须申报|一定要申报|mandatory|compulsory|obliged")
+_VOLUNTARY = re.compile(
+    r"自愿|强制|必须(?:申报|参加|报)|一定要(?:申报|报|参加)|不报行不行|可以不报|能不能不报|"
+    r"voluntar|mandatory|compulsory|obliged|have to apply|must apply"
+)
+_MANDATORY = re.compile(
+    r"强制|必须(?:申报|参加|报)|一定要(?:申报|报|参加)|不报行不行|可以不报|能不能不报|"
+    r"mandatory|compulsory|obliged|have to apply|must apply"
+)
 # Who organises or receives something (报给谁, 交给谁), not who applies.
 _RECIPIENT = re.compile(r"组织|报给|交给|送给|报送给|提交给|to whom|organi[sz]e")
 _COMPANY = re.compile(r"企业|公司|厂|老板|company|enterprise|firm|business")
@@ -100,10 +106,15 @@ class ProcessAnswerers(AnswererBase):
         low = frame.question.lower()
         if frame.province is not None or not (_DOES.search(low) and _IN_PROCEDURE.search(low)):
             return None
-        named = {order for order, pattern in _ACTORS.items() if pattern.search(low)}
-        if len(named) != 1:
+        # The party named first is the one acting ("省级主管部门收到县里的申报以后…").
+        named = sorted(
+            (match.start(), order)
+            for order, pattern in _ACTORS.items()
+            if (match := pattern.search(low)) is not None
+        )
+        if not named:
             return None
-        order = named.pop()
+        order = named[0][1]
         step = next((c for c in self.facts.application_steps() if c.record.order == order),
                     None)  # type: ignore[union-attr]
         if step is None:

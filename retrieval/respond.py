@@ -36,7 +36,8 @@ _COMPANY_ITSELF = re.compile(
     r"企业自己|企业可以|企业能|公司自己|龙头企业|企业直接|a company|an enterprise"
 )
 _CROSS_COUNTY = re.compile(
-    r"跨[了越]?(?:两个|多个|几个)?(?:县|区县|县区|地市|市)|(?:两|多|几)个县|"
+    r"跨[了越]?(?:两个|多个|几个)?(?:县|区县|县区|地市|市)|(?:两|多|几)个县|隔壁[^，。？]{0,3}县|"
+    r"相邻[^，。？]{0,3}县|邻县|[A-Z甲乙]县.{0,12}[A-Z甲乙]县|"
     r"(?:two|three|several|multiple|many|more than one)\s+counties|cross-county"
 )
 # The steps of the procedure asked for (not any "要做什么").

@@ -414,3 +414,34 @@ def test_another_schemes_conditions_are_not_the_criteria(fake_answerer: Answerer
 def test_materials_asked_with_a_company_word_are_the_materials(fake_answerer: Answerer) -> None:
     answer = fake_answerer.ask("企业多的县申报集群要准备哪些材料")
     assert "申报表" in answer.answer and "未收录" in answer.answer
+
+
+def test_a_figure_exactly_at_the_limit_gets_its_verdict(fake_answerer: Answerer) -> None:
+    answer = fake_answerer.ask("中小企业产值占比正好70%，按国家标准够不够")
+    assert "达标" in answer.answer and "不低于 70%" in answer.answer
+    strict = fake_answerer.ask("产值年均增速刚好10%算达标吗")
+    assert strict.answer.startswith("答：不够")  # 高于10%: exactly 10 does not pass
+
+
+def test_a_neighbouring_county_is_across_counties(fake_answerer: Answerer) -> None:
+    answer = fake_answerer.ask("我们集群有一块在隔壁县，两边合起来能按一个集群报吗")
+    assert answer.answer.startswith("答：不能。")
+
+
+def test_not_even_one_is_zero(fake_answerer: Answerer) -> None:
+    answer = fake_answerer.ask("专精特新有12家，一家小巨人和单项冠军都没有，第二方面够吗")
+    assert answer.frame.indicators.get("champion_or_little_giant_count") == 0
+
+
+def test_english_programmes_and_size_classes_are_not_covered(fake_answerer: Answerer) -> None:
+    for question in (
+        "What are the criteria for the advanced manufacturing cluster competition?",
+        "How many employees can a firm have and still count as a medium-sized enterprise?",
+    ):
+        assert not fake_answerer.ask(question).in_scope, question
+
+
+def test_a_province_adopting_the_national_figures_says_so(fake_answerer: Answerer) -> None:
+    answer = fake_answerer.ask("广东省级集群的产值门槛是多少")
+    assert "40亿元" in answer.answer and "广东省级集群沿用国家认定标准的数值" in answer.answer
+    assert _refs(answer)[0] == "criteria-national-2022/一"

@@ -160,7 +160,8 @@ class MultiPart:
                            else f"{whole.batch_year}年度认定的集群")
             elif len(whole.years) == 1:
                 prefix += f"{whole.years[0]} " if lang == "en" else f"{whole.years[0]}年"
-        if own.province is None and whole.province is not None:
+        national = re.search(r"国家|全国|national", part, re.IGNORECASE) is not None
+        if own.province is None and whole.province is not None and not national:
             prefix = whole.province + ("省级" if "省级" in whole.question else "") + prefix
         return f"{prefix}{part}" if prefix and lang != "en" else (
             f"{prefix} {part}" if prefix else part)

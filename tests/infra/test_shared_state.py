@@ -173,3 +173,26 @@ def _key() -> Any:
     from aiogram.fsm.storage.base import StorageKey
 
     return StorageKey(bot_id=1, chat_id=9, user_id=9)
+
+
+async def test_update_dedup_releases_the_mark_when_handling_raises() -> None:
+    from types import SimpleNamespace
+
+    from infra.dedup import UpdateDedupMiddleware
+
+    middleware = UpdateDedupMiddleware(MemoryDeduplicator())
+    update = SimpleNamespace(update_id=41)
+    handled: list[int] = []
+
+    async def failing(event: Any, _data: dict[str, Any]) -> None:
+        raise ConnectionError("redis went away")
+
+    async def working(event: Any, _data: dict[str, Any]) -> str:
+        handled.append(event.update_id)
+        return "ok"
+
+    with pytest.raises(ConnectionError):
+        await middleware(failing, update, {})
+    assert await middleware(working, update, {}) == "ok"  # Telegram's redelivery is handled
+    assert await middleware(working, update, {}) is None  # and then it is a duplicate
+    assert handled == [41]

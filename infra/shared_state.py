@@ -75,6 +75,21 @@ class SharedState:
             return await asyncio.to_thread(_count_db_states, self.storage)
         return 0
 
+    def send_limiter(
+        self, scope: str, *, rate_per_second: float, per_chat_per_second: float
+    ) -> RedisSendLimiter | None:
+        """The send window of one platform (`scope`: "telegram", "wecom" …), shared by every
+        replica; None without Redis. Telegram's is `limiter` itself (keys `<prefix>:send:…`);
+        another platform's limits are its own, so its keys are `<prefix>:<scope>:send:…`."""
+        if self.redis is None:
+            return None
+        if scope == "telegram" and self.limiter is not None:
+            return self.limiter
+        return RedisSendLimiter(
+            self.redis, rate_per_second=rate_per_second,
+            per_chat_per_second=per_chat_per_second, prefix=f"{self.prefix}:{scope}",
+        )
+
     async def ping(self) -> None:
         if self.redis is not None:
             await self.redis.ping()

@@ -79,7 +79,7 @@ class Replica:
         fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
-    async def settle(self, timeout: float = 180.0) -> None:  # noqa: ASYNC109
+    async def settle(self, timeout: float = 180.0) -> bool:  # noqa: ASYNC109
         """Wait until the process is idle (under 5% of a core for a second): healthy is not
         warm — the embedding model loads in the background after start-up, and while torch
         imports it holds the GIL, stalling the event loop for seconds at a time."""
@@ -89,9 +89,11 @@ class Replica:
             await asyncio.sleep(1.0)
             now = self.cpu_seconds()
             if now - before < 0.05:
-                return
+                return True
             before = now
-        raise TimeoutError(f"replica {self.name} still busy after {timeout}s")
+        print(f"note: replica {self.name} still busy after {timeout:.0f} s; measuring anyway",
+              file=sys.stderr)
+        return False
 
     def kill(self) -> None:
         if self.proc is not None and self.proc.poll() is None:

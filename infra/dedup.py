@@ -10,8 +10,8 @@ process, so "seen" must be shared:
   every process on the same database; expired keys are swept now and then;
 - `MemoryDeduplicator`: one process only (tests, the console).
 
-Call `first_time(scope, key)` when the event arrives, before handling it; `forget` undoes it when
-handling failed and the platform should be allowed to retry.
+Call `first_time(scope, key)` when the event arrives, before handling it; when handling raises,
+`release_after_failure` undoes it, so a redelivery of the event (any replica) is handled.
 """
 
 from __future__ import annotations
@@ -168,8 +168,19 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
+async def release_after_failure(dedup: Deduplicator, scope: str, key: str | int) -> None:
+    """Handling (scope, key) raised: forget the mark, or a redelivery would be dropped as a
+    duplicate of an event nobody handled. Never raises: the handling error is the one to log."""
+    try:
+        await dedup.forget(scope, key)
+    except Exception:
+        logger.warning("could not release the de-dup mark of %s %s", scope, key, exc_info=True)
+
+
 class UpdateDedupMiddleware:
-    """Outer update middleware: an update_id already taken by any replica is dropped."""
+    """Outer update middleware: an update_id already taken by any replica is dropped; an update
+    whose handling raised (the error middleware answers handler errors, so: the database, Redis
+    or a shutdown) gives its update_id back for a redelivery."""
 
     def __init__(self, dedup: Deduplicator, *, scope: str = "tg") -> None:
         self.dedup = dedup
@@ -185,4 +196,9 @@ class UpdateDedupMiddleware:
         if update_id is not None and not await self.dedup.first_time(self.scope, update_id):
             logger.info("update %s already handled elsewhere: dropped", update_id)
             return None
-        return await handler(event, data)
+        try:
+            return await handler(event, data)
+        except (Exception, asyncio.CancelledError):
+            if update_id is not None:
+                await release_after_failure(self.dedup, self.scope, update_id)
+            raise

@@ -19,7 +19,9 @@ the FSM state, so a flow's second answer always sees the state its first answer 
 DB sessions: there is deliberately no per-update session middleware. Handlers await Telegram
 between their DB steps; a session held across those awaits would pin a connection (and on
 SQLite a write lock) for seconds. Handlers open short `with db.session() as session:` blocks
-around their repo calls instead. SQLite calls are quick enough to run on the loop thread.
+around their repo calls instead. SQLite calls are quick enough to run on the loop thread; the
+one every update makes (the user upsert) runs in a worker thread, since on PostgreSQL it is
+network round trips.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ from aiogram.types import User as TgUser
 from infra.clock import Clock
 from infra.db import Database
 from infra.i18n import t
-from infra.users import effective_lang, lang_from_code, upsert_user
+from infra.users import User, effective_lang, lang_from_code, upsert_user
 
 logger = logging.getLogger(__name__)
 
@@ -200,14 +202,9 @@ class UserMiddleware(BaseMiddleware):
         self.db = db
         self.clock = clock
 
-    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        tg_user: TgUser | None = data.get("event_from_user")
-        if tg_user is None or tg_user.is_bot:
-            data["user"] = None
-            data["lang"] = "zh"
-            return await handler(event, data)
+    def _upsert(self, tg_user: TgUser) -> User:
         with self.db.session() as session:
-            user = upsert_user(
+            return upsert_user(
                 session,
                 user_id=tg_user.id,
                 first_name=tg_user.first_name,
@@ -215,6 +212,17 @@ class UserMiddleware(BaseMiddleware):
                 language_code=tg_user.language_code,
                 now=self.clock(),
             )
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        tg_user: TgUser | None = data.get("event_from_user")
+        if tg_user is None or tg_user.is_bot:
+            data["user"] = None
+            data["lang"] = "zh"
+            return await handler(event, data)
+        # In a worker thread: every update passes here, and on PostgreSQL each statement is a
+        # network round trip that, on the loop thread, stalls every other user's update (under
+        # a burst most of a replica's loop time went here).
+        user = await asyncio.to_thread(self._upsert, tg_user)
         data["user"] = user
         data["lang"] = effective_lang(user)
         return await handler(event, data)

@@ -3,7 +3,7 @@
 | what | with Redis | without |
 |---|---|---|
 | FSM state and data (/assess, /remind in progress) | aiogram `RedisStorage` | the database |
-| per-user ordering of updates | `RedisEventIsolation` (a lock) | `SimpleEventIsolation` |
+| per-user ordering of updates | `OrderedRedisEventIsolation` (FIFO, Redis lock) | per process |
 | bot-wide and per-chat send limits | `RedisSendLimiter` (Lua, one window for all) | per process |
 | inbound de-duplication (update_id, MsgId …) | `RedisDeduplicator` (`SET NX`) | the database |
 
@@ -15,10 +15,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import AsyncGenerator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, DefaultKeyBuilder
+from aiogram.fsm.storage.base import (
+    BaseEventIsolation,
+    BaseStorage,
+    DefaultKeyBuilder,
+    KeyBuilder,
+    StorageKey,
+)
 from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
 
 from infra.dedup import DatabaseDeduplicator, Deduplicator, RedisDeduplicator
@@ -67,6 +75,21 @@ class SharedState:
             return await asyncio.to_thread(_count_db_states, self.storage)
         return 0
 
+    def send_limiter(
+        self, scope: str, *, rate_per_second: float, per_chat_per_second: float
+    ) -> RedisSendLimiter | None:
+        """The send window of one platform (`scope`: "telegram", "wecom" …), shared by every
+        replica; None without Redis. Telegram's is `limiter` itself (keys `<prefix>:send:…`);
+        another platform's limits are its own, so its keys are `<prefix>:<scope>:send:…`."""
+        if self.redis is None:
+            return None
+        if scope == "telegram" and self.limiter is not None:
+            return self.limiter
+        return RedisSendLimiter(
+            self.redis, rate_per_second=rate_per_second,
+            per_chat_per_second=per_chat_per_second, prefix=f"{self.prefix}:{scope}",
+        )
+
     async def ping(self) -> None:
         if self.redis is not None:
             await self.redis.ping()
@@ -76,7 +99,46 @@ class SharedState:
         await self.isolation.close()
         await self.dedup.close()
         if self.redis is not None:
-            await self.redis.aclose()
+            # The client was built on its own pool: `aclose()` alone would return its
+            # connections to the pool and leave them open (unclosed sockets at exit).
+            await self.redis.aclose(close_connection_pool=True)
+
+
+class OrderedRedisEventIsolation(BaseEventIsolation):
+    """One user's updates one at a time across replicas, and in arrival order within one.
+
+    aiogram's `RedisEventIsolation` alone is a Redis lock whose waiters poll it (every 0.1 s):
+    whichever poll comes first wins, so of two updates of one user fetched in one batch the
+    second could run first (and not see the state the first one sets), and five queued
+    questions were answered out of order. Here a local `asyncio.Lock` per key queues this
+    process' waiters first-come first-served, and only the head of that queue contends for
+    the Redis lock with the other replicas.
+    """
+
+    def __init__(self, redis: Redis, *, key_builder: KeyBuilder, lock_timeout: float) -> None:
+        self.redis = redis
+        self.key_builder = key_builder
+        self.lock_timeout = lock_timeout
+        # key -> (lock, users): an entry lives while someone holds or waits for the key.
+        self._local: dict[str, tuple[asyncio.Lock, int]] = {}
+
+    @asynccontextmanager
+    async def lock(self, key: StorageKey) -> AsyncGenerator[None, None]:
+        name = self.key_builder.build(key, "lock")
+        local, users = self._local.get(name, (asyncio.Lock(), 0))
+        self._local[name] = (local, users + 1)
+        try:
+            async with local, self.redis.lock(name=name, timeout=self.lock_timeout):
+                yield None
+        finally:
+            local, users = self._local[name]
+            if users <= 1:
+                del self._local[name]
+            else:
+                self._local[name] = (local, users - 1)
+
+    async def close(self) -> None:
+        """Nothing to close: the client belongs to `SharedState`."""
 
 
 def _client(url: str) -> Any:
@@ -87,7 +149,8 @@ def _client(url: str) -> Any:
     pool = BlockingConnectionPool.from_url(
         url, max_connections=REDIS_MAX_CONNECTIONS, timeout=30, socket_connect_timeout=10
     )
-    return Redis(connection_pool=pool)
+    # from_pool: the client owns the pool, so closing the client disconnects it.
+    return Redis.from_pool(pool)
 
 
 def _count_db_states(storage: DatabaseStorage) -> int:
@@ -106,7 +169,7 @@ def build_shared_state(
     `storage` is the no-Redis FSM storage (default: in memory)."""
     prefix = settings.redis_prefix
     if settings.redis_url:
-        from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
+        from aiogram.fsm.storage.redis import RedisStorage
 
         redis: Any = _client(settings.redis_url)
         keys = DefaultKeyBuilder(prefix=f"{prefix}:fsm", with_destiny=True)
@@ -118,8 +181,8 @@ def build_shared_state(
                 _client(settings.redis_url), key_builder=keys,
                 state_ttl=FSM_TTL_SECONDS, data_ttl=FSM_TTL_SECONDS,
             ),
-            isolation=RedisEventIsolation(
-                redis, key_builder=keys, lock_kwargs={"timeout": ISOLATION_LOCK_SECONDS}
+            isolation=OrderedRedisEventIsolation(
+                redis, key_builder=keys, lock_timeout=ISOLATION_LOCK_SECONDS
             ),
             dedup=RedisDeduplicator(redis, prefix=prefix),
             limiter=RedisSendLimiter(

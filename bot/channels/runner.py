@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from infra.db import Database
     from infra.dedup import Deduplicator
     from infra.settings import Settings
+    from infra.shared_state import SharedState
 
 logger = logging.getLogger(__name__)
 
@@ -53,13 +54,24 @@ def build_channels(
     return channels, identities
 
 
-def outbound_for(channels: Sequence[Channel], identities: Identities) -> tuple[Bot, ChannelSender]:
-    """The routing bot and the per-channel sender for traffic outside an update."""
+def outbound_for(
+    channels: Sequence[Channel], identities: Identities, *, shared: SharedState | None = None
+) -> tuple[Bot, ChannelSender]:
+    """The routing bot and the per-channel sender for traffic outside an update.
+
+    With Redis (`shared`), each channel's limits are one window for every replica: a sender
+    limiting only its own process let two replicas send reminders at twice the rate."""
     router = RoutingSession({c.name: c.bot for c in channels}, identities)
     bot = Bot(token=ROUTER_TOKEN, session=router,
               default=DefaultBotProperties(parse_mode=ParseMode.HTML))
-    sender = ChannelSender({c.name: c.sender() for c in channels}, identities,
-                           default=channels[0].name)
+    senders = {c.name: c.sender() for c in channels}
+    if shared is not None:
+        for name, channel_sender in senders.items():
+            channel_sender.shared_limiter = shared.send_limiter(
+                name, rate_per_second=channel_sender.rate_per_second,
+                per_chat_per_second=1.0 / channel_sender.per_chat_interval,
+            )
+    sender = ChannelSender(senders, identities, default=channels[0].name)
     return bot, sender
 
 
@@ -73,7 +85,7 @@ async def run_channels(services: Services, names: Sequence[str]) -> None:
     # services.dedup: the shared (Redis/database) de-duplication of every channel's events.
     channels, identities = build_channels(services.settings, services.db, names,
                                           dedup=services.dedup if services.shared else None)
-    outbound, sender = outbound_for(channels, identities)
+    outbound, sender = outbound_for(channels, identities, shared=services.shared)
     services.outbound_bot = outbound
     services.sender = sender
     services.scheduler.sender = sender

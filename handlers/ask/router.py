@@ -27,6 +27,7 @@ from aiogram.types import (
     ReplyParameters,
 )
 
+from handlers.ask.models import AnswerRecord
 from handlers.ask.repo import (
     StoredCitation,
     answer_citations,
@@ -121,19 +122,25 @@ async def answer_question(
         StoredCitation(doc=c.doc, ref=c.ref, item=c.item, label=c.label or c.ref)
         for c in answer.citations
     ]
-    with db.session() as session:
-        record = record_answer(
-            session,
-            user_id=user_id,
-            chat_id=chat_id,
-            question=question,
-            answer=answer.answer,
-            in_scope=bool(answer.in_scope),
-            score=float(answer.score),
-            lang=lang,
-            citations=citations if answer.in_scope else [],
-            now=clock(),
-        )
+
+    def store() -> AnswerRecord:
+        with db.session() as session:
+            return record_answer(
+                session,
+                user_id=user_id,
+                chat_id=chat_id,
+                question=question,
+                answer=answer.answer,
+                in_scope=bool(answer.in_scope),
+                score=float(answer.score),
+                lang=lang,
+                citations=citations if answer.in_scope else [],
+                now=clock(),
+            )
+
+    # A worker thread, like the answerer: on PostgreSQL the insert is network round trips that
+    # would stall every other user's update on the loop thread.
+    record = await asyncio.to_thread(store)
     assert record.id is not None
     keyboard = answer_keyboard(record.id, citations if answer.in_scope else [], lang)
     parts = split_html(render_answer(answer, lang))

@@ -5,8 +5,9 @@ from before "one subscription per user, chat and batch" has no unique index and 
 duplicates. `upgrade` folds them (repo.merge_duplicate_subscriptions) and builds the index with
 CREATE UNIQUE INDEX IF NOT EXISTS (SQLite and PostgreSQL; reflecting an expression index would
 only warn). Idempotent and cheap when already done: one GROUP BY on the index. The Alembic
-revision 0004 (bot/migrations) runs `fold_duplicates_and_index` on its connection; `upgrade` is
-the same for a `Database` (tools and tests outside the migrations).
+revision 0004 (bot/migrations) does the same on its own inline table definitions (a migration
+never imports slice code, which changes later); this module serves tools and tests that hold a
+`Database` outside the migrations.
 """
 
 from __future__ import annotations

@@ -162,31 +162,57 @@ def test_a_database_made_by_create_all_is_stamped_head_not_converted(tmp_path: P
 
 
 def test_start_up_on_a_file_without_the_subscription_index_folds_duplicates(
-    tmp_path: Path,
+    db_url: str,
 ) -> None:
     """A database of a build before "one subscription per batch" (create_all, no Alembic
     history, no unique index, two active subscriptions of one batch): start-up's migrations fold
-    the duplicates and build the index (revision 0004)."""
-    from handlers.reminders.models import ReminderSubscription
+    the duplicates and build the index (revision 0004). Of two deliveries for one (deadline,
+    lead) the sent one is kept, so nothing goes out twice; the others move to the survivor."""
+    from handlers.reminders.models import ReminderDelivery, ReminderSubscription
 
-    path = tmp_path / "before-index.sqlite3"
-    db = Database(f"sqlite:///{path}")
+    db = Database(db_url)
     db.create_all()
     moment = datetime(2025, 3, 1, tzinfo=UTC)
     with db.engine.begin() as connection:
         connection.execute(text("DROP INDEX uq_reminder_subscription_batch"))
     with db.session() as session:
-        for kinds, leads in ((["annual_report"], [30, 7]), (["custom"], [90, 7])):
-            session.add(ReminderSubscription(user_id=5, chat_id=5, cluster_name="集群",
-                                             batch_year=2022, kinds=kinds, lead_days=leads,
-                                             created_at=moment))
+        subs = [ReminderSubscription(user_id=5, chat_id=5, cluster_name="集群", batch_year=2022,
+                                     kinds=kinds, lead_days=leads, created_at=moment)
+                for kinds, leads in ((["custom"], [30, 7]), (["annual_report"], [90, 7]))]
+        other = ReminderSubscription(user_id=6, chat_id=6, cluster_name="另一个",
+                                     batch_year=2022, kinds=["custom"], lead_days=[7],
+                                     created_at=moment)
+        session.add_all([*subs, other])
+        session.commit()
+        first, second = (int(s.id or 0) for s in subs)
+        for sub_id, key, lead, status in (
+            (first, "annual_report:2025", 30, "pending"),
+            (second, "annual_report:2025", 30, "sent"),  # the same reminder, already sent
+            (second, "annual_report:2025", 7, "pending"),
+            (int(other.id or 0), "custom:1", 7, "pending"),
+        ):
+            session.add(ReminderDelivery(subscription_id=sub_id, deadline_key=key,
+                                         lead_days=lead, due=moment.date(), kind="annual_report",
+                                         title="年报", chat_id=5, status=status,
+                                         created_at=moment, updated_at=moment))
         session.commit()
     try:
         assert migrations.prepare(db) == migrations.head_revision()
         with db.session() as session:
-            (sub,) = session.exec(select(ReminderSubscription)).all()
+            sub, untouched = session.exec(
+                select(ReminderSubscription).order_by(ReminderSubscription.id)  # type: ignore[arg-type]
+            ).all()
+            assert sub.id == first
             assert sub.kind_list == ["annual_report", "custom"]
             assert sub.lead_list == [90, 30, 7]
+            assert (untouched.kind_list, untouched.lead_list) == (["custom"], [7])
+            deliveries = {(d.subscription_id, d.deadline_key, d.lead_days): d.status
+                          for d in session.exec(select(ReminderDelivery)).all()}
+        assert deliveries == {
+            (first, "annual_report:2025", 30): "sent",
+            (first, "annual_report:2025", 7): "pending",
+            (int(untouched.id or 0), "custom:1", 7): "pending",
+        }
         with db.engine.connect() as connection:
             assert "uq_reminder_subscription_batch" in migrations.index_names(
                 connection, "reminder_subscription")

@@ -117,3 +117,82 @@ async def test_per_chat_spacing_and_pauses_hold_across_replicas(
     started = time.monotonic()
     await a.acquire(9)
     assert time.monotonic() - started >= 0.25
+
+
+async def test_redis_isolation_keeps_arrival_order_and_excludes_replicas(
+    redis_client: Any, redis_prefix: str
+) -> None:
+    """One user's updates run one at a time across replicas, and in arrival order within one
+    (aiogram's bare Redis lock let whichever waiter polled first win)."""
+    from aiogram.fsm.storage.base import DefaultKeyBuilder, StorageKey
+
+    from infra.shared_state import OrderedRedisEventIsolation
+
+    keys = DefaultKeyBuilder(prefix=f"{redis_prefix}:fsm", with_destiny=True)
+    replicas = [OrderedRedisEventIsolation(redis_client, key_builder=keys, lock_timeout=10)
+                for _ in range(2)]
+    key = StorageKey(bot_id=1, chat_id=5, user_id=5)
+    order: list[tuple[int, int]] = []
+    holders = 0
+
+    async def update(replica: int, n: int) -> None:
+        nonlocal holders
+        async with replicas[replica].lock(key):
+            holders += 1
+            assert holders == 1  # never two at once, whichever replica
+            order.append((replica, n))
+            await asyncio.sleep(0.01)
+            holders -= 1
+
+    await asyncio.gather(*(update(n % 2, n) for n in range(12)))
+    for replica in (0, 1):
+        seen = [n for r, n in order if r == replica]
+        assert seen == sorted(seen)  # each replica: arrival order
+    assert len(order) == 12
+    assert all(not r._local for r in replicas)  # nothing left behind per user
+
+
+async def test_closing_shared_state_closes_every_redis_connection(
+    redis_url: str, redis_prefix: str
+) -> None:
+    from infra.settings import Settings
+    from infra.shared_state import build_shared_state
+
+    settings = Settings(redis_url=redis_url, redis_prefix=redis_prefix)
+    shared = build_shared_state(settings, db=None)  # type: ignore[arg-type]  (Redis needs none)
+    await shared.ping()
+    await shared.storage.set_state(_key(), "flow:step")
+    pools = [shared.redis.connection_pool, shared.storage.redis.connection_pool]  # type: ignore[union-attr, attr-defined]
+    await shared.close()
+    for pool in pools:
+        idle, busy = pool._available_connections, pool._in_use_connections
+        assert not any(c.is_connected for c in [*idle, *busy])
+
+
+def _key() -> Any:
+    from aiogram.fsm.storage.base import StorageKey
+
+    return StorageKey(bot_id=1, chat_id=9, user_id=9)
+
+
+async def test_update_dedup_releases_the_mark_when_handling_raises() -> None:
+    from types import SimpleNamespace
+
+    from infra.dedup import UpdateDedupMiddleware
+
+    middleware = UpdateDedupMiddleware(MemoryDeduplicator())
+    update = SimpleNamespace(update_id=41)
+    handled: list[int] = []
+
+    async def failing(event: Any, _data: dict[str, Any]) -> None:
+        raise ConnectionError("redis went away")
+
+    async def working(event: Any, _data: dict[str, Any]) -> str:
+        handled.append(event.update_id)
+        return "ok"
+
+    with pytest.raises(ConnectionError):
+        await middleware(failing, update, {})
+    assert await middleware(working, update, {}) == "ok"  # Telegram's redelivery is handled
+    assert await middleware(working, update, {}) is None  # and then it is a duplicate
+    assert handled == [41]

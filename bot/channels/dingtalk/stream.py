@@ -33,7 +33,7 @@ from dingtalk_stream.version import VERSION_STRING
 from bot.channels.dingtalk.render import clicked_data
 from bot.channels.dingtalk.settings import DingTalkSettings
 from bot.channels.inbound import InboundAction, InboundEvent, InboundMessage
-from infra.dedup import Deduplicator
+from infra.dedup import Deduplicator, release_after_failure
 
 logger = logging.getLogger(__name__)
 
@@ -203,6 +203,12 @@ class SmebotStreamClient(dingtalk_stream.DingTalkStreamClient):
             if not await self.dedup.first_time(CHANNEL, inbound.event_id):
                 logger.info("DingTalk event %s seen before; skipped", inbound.event_id)
                 return
+        except Exception:
+            logger.exception("DingTalk event %s: de-duplication failed", inbound.event_id)
+            return
+        try:
             await self.sink(inbound)
         except Exception:
             logger.exception("DingTalk event %s failed", inbound.event_id)
+            # A redelivery of this event is handled, not dropped as a duplicate.
+            await release_after_failure(self.dedup, CHANNEL, inbound.event_id)

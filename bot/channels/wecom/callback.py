@@ -31,7 +31,7 @@ from wechatpy.enterprise.exceptions import InvalidCorpIdException
 from wechatpy.exceptions import InvalidSignatureException
 
 from bot.channels.wecom.settings import WeComSettings
-from infra.dedup import Deduplicator
+from infra.dedup import Deduplicator, release_after_failure
 
 logger = logging.getLogger(__name__)
 
@@ -184,6 +184,8 @@ class WeComCallback:
         except Exception:  # the bot never dies on an update
             self.stats["failed"] += 1
             logger.exception("WeCom callback %s failed", inbound.dedup_key)
+            # WeCom's retry of this message (or a redelivery to another replica) is handled.
+            await release_after_failure(self.dedup, CHANNEL, inbound.dedup_key)
 
     async def drain(self, grace_seconds: float = 30.0) -> None:
         """Wait for callbacks still being handled (graceful shutdown)."""

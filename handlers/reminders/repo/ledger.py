@@ -6,8 +6,8 @@ deadline and lead time).
    a retry, or 'claimed' whose lease expired) stamping a fresh claim token, then reads back the
    rows carrying that token. The database serialises the UPDATE, so two processes never hold
    the same row; a crashed claimer's rows come back only once its lease has expired. On
-   PostgreSQL the candidate rows are selected `FOR UPDATE SKIP LOCKED`, so any number of
-   schedulers claim disjoint batches without waiting on each other.
+   PostgreSQL the candidate rows are first selected `FOR UPDATE SKIP LOCKED` (then updated by
+   id), so any number of schedulers claim disjoint batches without waiting on each other.
 3. The sender keeps its lease alive (`renew_lease`) while it works through the batch.
 4. `mark_sent` (terminal) / `mark_retry` / `mark_dead` / `release` are conditional on the claim
    token, so a claimer that lost its lease cannot overwrite the new owner's outcome.
@@ -186,15 +186,27 @@ def claim_batch(
         .order_by(col(ReminderDelivery.due), col(ReminderDelivery.id))
         .limit(limit)
     )
+    picked: Any = candidates.scalar_subquery()
     if session.get_bind().dialect.name == "postgresql":
         # Row leases for many schedulers at once: rows another claimer is taking right now are
         # skipped, not waited for (no claimer blocks another, none re-reads a taken row).
-        candidates = candidates.with_for_update(skip_locked=True, of=ReminderDelivery)
+        # The ids are read first, in this transaction (their locks last until the commit), and
+        # the UPDATE names them: as a subquery, `IN (… LIMIT n FOR UPDATE SKIP LOCKED)` may be
+        # planned as a nested-loop semi join that re-runs the subquery for every outer row, each
+        # run skipping the rows this UPDATE already took — so one claim took every row.
+        picked = list(
+            session.execute(
+                candidates.with_for_update(skip_locked=True, of=ReminderDelivery)
+            ).scalars()
+        )
+        if not picked:
+            session.commit()
+            return []
     session.execute(
         update(ReminderDelivery)
         # The claimable test is repeated on the outer UPDATE: under PostgreSQL's READ COMMITTED
         # a row another claimer took meanwhile is re-checked and skipped.
-        .where(col(ReminderDelivery.id).in_(candidates.scalar_subquery()), _claimable(stamp))
+        .where(col(ReminderDelivery.id).in_(picked), _claimable(stamp))
         .values(
             status=CLAIMED,
             claim_token=token,

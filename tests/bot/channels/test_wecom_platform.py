@@ -318,3 +318,37 @@ def test_the_stand_in_encrypts_what_wechatpy_decrypts() -> None:
     assert "你好" in xml and "<MsgId>5</MsgId>" in xml
     assert encrypt("x", key=standin.aes_key, receive_id="c") != encrypt(
         "x", key=standin.aes_key, receive_id="c")  # random prefix
+
+
+async def test_a_callback_whose_handling_failed_is_handled_on_retry() -> None:
+    """The de-dup mark is released when handling raises: WeCom's retry is processed once."""
+    received: list[Inbound] = []
+    failures = [RuntimeError("database down")]
+
+    async def handler(inbound: Inbound) -> None:
+        if failures:
+            raise failures.pop()
+        received.append(inbound)
+
+    ours = WeComStandIn()
+    callback = WeComCallback(
+        WeComSettings(wecom_corp_id=ours.corp_id, wecom_agent_id=ours.agent_id,
+                      wecom_secret="s", wecom_token=ours.token, wecom_aes_key=ours.aes_key),
+        dedup=MemoryDeduplicator(), handler=handler,
+    )
+    runner, base = await _serve(callback.app())
+    await ours.start()
+    ours.callback_url = base + "/wecom/callback"
+    try:
+        assert (await ours.send_text("u1", "重试", msg_id=77))[0] == 200
+        await callback.drain()
+        assert callback.stats["failed"] == 1 and received == []
+        assert (await ours.send_text("u1", "重试", msg_id=77))[0] == 200  # the retry
+        await callback.drain()
+        assert (await ours.send_text("u1", "重试", msg_id=77))[0] == 200  # handled: a duplicate
+        await callback.drain()
+    finally:
+        await runner.cleanup()
+        await ours.stop()
+    assert [m.msg_id for m in received] == ["77"]
+    assert callback.stats["duplicate"] == 1

@@ -167,3 +167,36 @@ async def test_stream_refused_with_wrong_secret(dingtalk: DingTalkStandIn) -> No
                                 MemoryDeduplicator())
     assert await client.open_connection_async() is None
     assert not dingtalk.tickets
+
+
+async def test_a_message_whose_handling_failed_is_handled_on_redelivery(
+    dingtalk: DingTalkStandIn,
+) -> None:
+    """The de-dup mark is released when handling raises: DingTalk's redelivery is processed."""
+    sink = Sink()
+    failures = [RuntimeError("database down")]
+
+    async def flaky(event: InboundEvent) -> None:
+        if failures:
+            raise failures.pop()
+        await sink(event)
+
+    client = SmebotStreamClient(settings_for(dingtalk), flaky, MemoryDeduplicator(),
+                                locate_card=lambda _card: None)
+    runner = asyncio.create_task(client.start())
+    try:
+        await dingtalk.wait_connected()
+        frame, data = await dingtalk.push_robot_message("staff1", "重试")
+        await dingtalk.wait_ack(frame)
+        while client.tasks or failures:  # noqa: ASYNC110  (waiting for the failed handling)
+            await asyncio.sleep(0.01)
+        assert sink.events == []
+        await dingtalk.wait_ack(await dingtalk.redeliver(data))
+        await sink.wait(1)
+        await dingtalk.wait_ack(await dingtalk.redeliver(data))  # handled: a duplicate now
+        await asyncio.sleep(0.2)
+        assert [e.text for e in sink.events] == ["重试"]
+    finally:
+        await client.stop()
+        runner.cancel()
+        await asyncio.gather(runner, return_exceptions=True)

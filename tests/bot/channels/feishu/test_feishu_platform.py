@@ -240,3 +240,32 @@ async def test_long_connection_receives_protobuf_frames(feishu: FeishuStandIn) -
     finally:
         await connection.stop()
     assert connection.thread is None and not feishu.long_connection.connections
+
+
+async def test_an_event_whose_handling_failed_is_handled_on_redelivery(
+    feishu: FeishuStandIn,
+) -> None:
+    """The de-dup mark is released when handling raises: Feishu's redelivery is not dropped."""
+    dedup = MemoryDeduplicator()
+    callback, sink, url = await start_callback(feishu, dedup)
+    failures = [RuntimeError("database down")]
+    handled = sink.__call__
+
+    async def flaky(event: InboundEvent) -> None:
+        if failures:
+            raise failures.pop()
+        await handled(event)
+
+    callback.router.sink = flaky
+    try:
+        event = feishu.message_event("ou_alice", "重试", event_id="ev-retry")
+        assert (await feishu.post_event(url, event))[0] == 200
+        await callback.router.drain()
+        assert not failures and sink.events == []
+        assert (await feishu.post_event(url, event))[0] == 200  # Feishu redelivers
+        await sink.wait(1)
+        assert (await feishu.post_event(url, event))[0] == 200  # handled once: a duplicate now
+        await asyncio.sleep(0.2)
+        assert [e.text for e in sink.events] == ["重试"]
+    finally:
+        await callback.stop()

@@ -17,7 +17,8 @@ _FIGURE_ASKED = re.compile(r"占比|比重|比例|%|百分|多少|几|share|perc
 _SHARE_ASKED = re.compile(r"占比|比重|比例|百分之|%|percentage|share|percent")
 _MONEY_ASKED = re.compile(r"亿|万元|billion|million|yuan|value")
 _LIMIT_NAMED = re.compile(
-    r"门槛|上限|下限|限制|要求|标准|硬性|软性|limit|requirement|threshold|cap|hard|soft"
+    r"门槛|上限|下限|限制|要求|标准|硬性|软性|至少要|最少要|limit|requirement|threshold|cap|"
+    r"hard|soft|at least|need|required"
 )
 # What "一般不超过" means (CRITERIA.md): a warning when exceeded, not a failure.
 _SOFT_NOTE = {

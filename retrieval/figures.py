@@ -72,7 +72,7 @@ _EN_NUMBERS = {
     )
 }
 _CN_DIGIT = {c: i for i, c in enumerate("零一二三四五六七八九十")}
-_ZERO = re.compile(r"(?:没有|无|零家|0家|一家都没有|一家也没有|none|no)")
+_ZERO = re.compile(r"(?:没有|无|零家|0家|一家都没有|一家也没有|\bnone\b|\bno\b)")
 _QUOTES = re.compile(r"[“”‘’\"'「」『』]")
 _CLAUSE_END = re.compile(r"[，,；;。！？!?\n]")
 _SERIES_GAP = re.compile(r"^[\s、，,和及与/]*(?:and)?\s*$", re.I)
@@ -185,9 +185,25 @@ def _indicator_kind(indicator: str) -> str:
     return "other"
 
 
+# A unit declared once for bare figures: "40、44、48.4（单位：亿元）", "40, 44 and 48.4 (in 100
+# million yuan)". The declaration is not a figure ("1亿元" there is the unit, not one yuan).
+_UNIT_DECLARED = re.compile(
+    rf"({_NUM}{_SEP}{_NUM}{_SEP}{_NUM})\s*[(（]\s*(?:单位\s*[:：]?\s*|in\s+|unit\s*[:：]?\s*)?"
+    rf"(?:1\s*|one\s+)?(亿元|亿|万元|万|{_EN_MONEY})(?:\s*(?:yuan|rmb|cny))?\s*[)）]",
+    re.I,
+)
+
+
+def _apply_declared_unit(text: str) -> str:
+    def rewrite(match: re.Match[str]) -> str:
+        return f"{match.group(1)} {match.group(2)}"
+
+    return _UNIT_DECLARED.sub(rewrite, text)
+
+
 def read_figures(text: str, cues: Mapping[str, Sequence[str]]) -> list[Figure]:
     """Every figure in `text` tied to an indicator, in order of appearance."""
-    text = unicodedata.normalize("NFKC", text)
+    text = _apply_declared_unit(unicodedata.normalize("NFKC", text))
     raws = _raw_figures(text)
     figures: list[Figure] = []
     parts: dict[str, float] = {}

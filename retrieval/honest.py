@@ -131,7 +131,8 @@ def honest_answer(frame: Frame, facts: FactBook, lang: str) -> str:
             notice = round_cited.record.notice
         pointer_zh = f"（部里的推荐工作见{notice}）" if notice else ""
         return (
-            f"{what}'s own {year} deadline is not recorded here; provinces set their own, "
+            f"{what}'s own {year + ' ' if year else ''}deadline is not recorded here; provinces "
+            "set their own, "
             "earlier dates. Ask the provincial industry and IT (SME) authority."
             if en
             else f"本项目没有收录{what}{year + '年度' if year else ''}省内的申报截止时间。各省通常"

@@ -11,7 +11,11 @@ from retrieval.config import RetrievalConfig
 from retrieval.frame import Frame, Framer
 from retrieval.gate import DomainGate
 
-_SPLIT = re.compile(r"[？?；;！!]|以及|另外|还有就是|同时想问")
+_SPLIT = re.compile(
+    r"[？?；;！!]|以及|另外|还有就是|同时想问|"
+    r",\s*and\s+(?=(?:what|who|when|how|which|where|is|are|can|does|do|will)\b)",
+    re.IGNORECASE,
+)
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 # Words that make a fragment a question of its own.
 _ASKS = re.compile(
@@ -20,6 +24,7 @@ _ASKS = re.compile(
     r"is|are|can|does|do|did|will|should|could|may|must|list|tell|explain)\b",
     re.IGNORECASE,
 )
+_LISTED = re.compile(r"\n(?:\d+\. |- |（[一二三四五六]）)")
 # Intents that say how, not what, a part asks.
 _GENERIC_INTENTS = frozenset({"open", "date", "count", "comparison", "deadline", "list"})
 # A part that only continues the one before it ("如果跨了两个乡镇呢") is not a question of its own.
@@ -35,8 +40,8 @@ def split_parts(text: str) -> list[str]:
     for piece in pieces:
         if not piece:
             continue
-        substantial = len(_CJK.findall(piece)) >= 4 or len(piece.split()) >= 4
         asks = _ASKS.search(piece) is not None
+        substantial = len(_CJK.findall(piece)) >= 4 or len(piece.split()) >= (3 if asks else 4)
         if parts and (not substantial or not asks or _CONTINUATION.match(piece)):
             parts[-1] = f"{parts[-1]}，{piece}"
         else:
@@ -70,8 +75,8 @@ def join_leads(
     leads: list[str] = []
     for text, _cited in parts:
         first = text.split("\n", 1)[0]
-        if not first.startswith(prefix):
-            return None
+        if not first.startswith(prefix) or first.rstrip().endswith(("：", ":")):
+            return None  # no short answer, or one that heads a list
         lead = first.removeprefix(prefix).rstrip("。.")
         if lead not in leads:
             leads.append(lead)
@@ -98,7 +103,7 @@ class MultiPart:
     framer: Framer
 
     def _answer_part(
-        self, text: str, frame: Frame, lang: str
+        self, text: str, frame: Frame, lang: str, *, judged: bool = False
     ) -> tuple[str, list[Citation], float] | None:
         raise NotImplementedError
 
@@ -117,7 +122,8 @@ class MultiPart:
             borrowed = topical != part  # the part named no topic of its own ("哪一项有问题")
             part = self._with_scope(topical, frame, lang)
             sub = self.framer.frame(part, lang)
-            result = self._answer_part(part, sub, lang) if sub.covered else None
+            # The whole question has passed the gate: a part needs no evidence of its own.
+            result = self._answer_part(part, sub, lang, judged=True) if sub.covered else None
             if result is None or not result[1]:
                 continue
             if borrowed and result[2] < 1.0 and answered:
@@ -126,9 +132,16 @@ class MultiPart:
         # Parts answered from one and the same unit are one question asked twice over,
         # unless each part takes its own fact from it ("公示几天？谁是申报主体？").
         firsts = {(c[0].doc, c[0].ref, c[0].item) for _t, c in answered}
-        if len(answered) > 1 and len(firsts) > 1:
+        if len(answered) < 2:
+            return None
+        if len(firsts) > 1:
             return merge(answered)
-        return join_leads(answered, lang) if len(answered) > 1 else None
+        joined = join_leads(answered, lang)
+        if joined is not None:
+            return joined
+        # One unit first in each, but a part answered with a list (the steps): every part shown.
+        listed = any(_LISTED.search(text) for text, _cited in answered)
+        return merge(answered) if listed and len({t for t, _c in answered}) > 1 else None
 
     def _with_topic(self, part: str, previous: str) -> str:
         """A later part that names no topic of its own ("截止日期是什么时候" after "集群要交年度

@@ -46,6 +46,7 @@ _MANDATORY = re.compile(
 )
 # Who organises or receives something (报给谁, 交给谁), not who applies.
 _RECIPIENT = re.compile(r"组织|报给|交给|送给|报送给|提交给|to whom|organi[sz]e")
+_AUTOMATIC = re.compile(r"自动续|自动延|自动顺延|自动有效|automatic")
 _COMPANY = re.compile(r"企业|公司|厂|老板|company|enterprise|firm|business")
 
 
@@ -295,7 +296,7 @@ class ProcessAnswerers(AnswererBase):
         citation = Citation(principle.doc_id, principle.ref, principle.text, principle.label)
         return Part([], [citation], lead, needs_evidence=True)
 
-    def review_content(self, lang: str) -> Part | None:
+    def review_content(self, frame: Frame, lang: str) -> Part | None:
         """What the review at the end of the validity checks (第十五条)."""
         measures = self.kb.find("第十五条")
         cited = self.facts.renewal_reviews()
@@ -312,6 +313,8 @@ class ProcessAnswerers(AnswererBase):
             else "复核重点考核集群三年发展规划目标的完成情况；由工业和信息化部在三年有效期满后"
             "组织，复核通过的有效期延长三年（《暂行办法》第十五条）。"
         )
+        if _AUTOMATIC.search(frame.question.lower()):  # "会自动续吗": no, only by review
+            lead = ("No, not automatically: " if lang == "en" else "不会自动延续。") + lead
         return Part([], citations, lead, needs_evidence=True)
 
     def annual_report(self, frame: Frame, lang: str) -> Part | None:

@@ -43,7 +43,7 @@ _CROSS_COUNTY = re.compile(
 # The steps of the procedure asked for (not any "要做什么").
 _STEPS = re.compile(
     r"流程|程序|步骤|怎么申报|如何申报|怎么认定|如何认定|怎么走|怎么评|如何评|怎么报|"
-    r"process|procedure|steps|apply|recogni[sz]ed",
+    r"process|procedure|steps|apply|recogni[sz]ed|what happens (?:after|next)|next step",
     re.IGNORECASE,
 )
 # A document's number asked for ("文号是多少").
@@ -164,7 +164,7 @@ class Responder:
         if voluntary is not None:
             return voluntary
         if frame.has("review_content"):
-            return a.review_content(lang)
+            return a.review_content(frame, lang)
         if frame.has("annual_report") and not frame.has(
             "quota", "threshold", "eligibility_check", "validity"
         ):

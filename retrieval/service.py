@@ -234,7 +234,7 @@ class Answerer(UnitRanker, MultiPart):
         return Answer(original, False, answer.answer, [], score, lang, frame)
 
     def _answer_part(
-        self, text: str, frame: Frame, lang: str
+        self, text: str, frame: Frame, lang: str, *, judged: bool = False
     ) -> tuple[str, list[Citation], float] | None:
         """One part: computed from the frame when it can be, else retrieved and quoted."""
         found, _missing = self.explicit_refs(text)
@@ -255,7 +255,12 @@ class Answerer(UnitRanker, MultiPart):
             if items is not None and unit.target.item is None:
                 return items.text(lang), items.citations, 1.0
         typed = self.responder.typed(frame, lang)
-        if typed is not None and typed.needs_evidence and not _CLUSTER.search(text.lower()):
+        if (
+            typed is not None
+            and typed.needs_evidence
+            and not judged
+            and not _CLUSTER.search(text.lower())
+        ):
             # With the subject named (集群, cluster) the gate has already judged the question.
             hits = self.search(text, k=1, frame=frame)
             if not in_scope(hits, self.threshold):

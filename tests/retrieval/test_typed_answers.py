@@ -445,3 +445,42 @@ def test_a_province_adopting_the_national_figures_says_so(fake_answerer: Answere
     answer = fake_answerer.ask("广东省级集群的产值门槛是多少")
     assert "40亿元" in answer.answer and "广东省级集群沿用国家认定标准的数值" in answer.answer
     assert _refs(answer)[0] == "criteria-national-2022/一"
+
+
+def test_a_unit_declared_once_applies_to_the_series(fake_answerer: Answerer) -> None:
+    for question in (
+        "三年产值依次是41、45、50（单位：亿元），国家标准够吗",
+        "Output in the last three years: 41, 45 and 50 (in hundred million yuan). Enough?",
+    ):
+        answer = fake_answerer.ask(question)
+        assert answer.frame.indicators["output_value_yi"] == [41, 45, 50], question
+
+
+def test_another_programmes_duties_asked_in_english_are_not_ours(
+    fake_answerer: Answerer,
+) -> None:
+    for question in (
+        "Must little giant firms file an annual report every April?",
+        "How long is the innovative SME evaluation valid?",
+    ):
+        answer = fake_answerer.ask(question)
+        assert not answer.in_scope, question
+        assert "April 30" not in answer.answer
+
+
+def test_english_multi_part_on_applying_and_what_follows(fake_answerer: Answerer) -> None:
+    answer = fake_answerer.ask("Who files the application, and what happens next?")
+    assert "county-level SME authority" in answer.answer and "MIIT" in answer.answer
+    assert "3 steps" in answer.answer
+
+
+def test_expiry_is_not_automatic_renewal(fake_answerer: Answerer) -> None:
+    answer = fake_answerer.ask("有效期满了以后怎么办，会不会自动延续")
+    assert answer.answer.startswith("答：不会自动延续。")
+    parts = fake_answerer.ask("有效期到了以后怎么办？会不会自动延续")
+    assert "不是" in parts.answer and "复核" in parts.answer
+
+
+def test_a_count_named_as_the_requirement_is_explained(fake_answerer: Answerer) -> None:
+    answer = fake_answerer.ask("Do we need at least 10 specialised SMEs for the second dimension?")
+    assert "at least 10 firms" in answer.answer and "met" not in answer.answer

@@ -106,10 +106,13 @@ class BatchAnswerers(AnswererBase):
             ] if recorded else []
         return Part(lines, citations, lead)
 
-    def validity(self, frame: Frame, lang: str) -> Part | None:
-        year = frame.batch_year
+    def validity(self, frame: Frame, lang: str, year: int | None = None) -> Part | None:
+        year = year if year is not None else frame.batch_year
         if year is None:
             return None
+        first = self.facts.first_round_year()
+        if first is not None and year < first:
+            return self.unrecorded_batch(year, lang)  # no batch before the first round
         window = self.facts.validity_of(year)
         rule = self.facts.validity_rule()
         if window is None or rule is None:
@@ -131,6 +134,14 @@ class BatchAnswerers(AnswererBase):
                 f"{year}年度认定的集群，有效期为{_zh_date(start)}至{_zh_date(end)}（三年，"
                 "《暂行办法》第十五条）；期满复核通过的，有效期延长三年。"
             )
+        if self.facts.round(year) is None:  # worked out by the rule, not a recorded batch
+            lead += (
+                f" The {year} round is not recorded here: this is the rule of Article 15 applied "
+                "to a batch of that year, if there is one."
+                if lang == "en"
+                else f"（本项目未收录{year}年度推荐工作，以上按第十五条的规则推算，"
+                "以实际认定批次为准。）"
+            )
         return Part([], citations, lead)
 
     def renewal(self, frame: Frame, lang: str) -> Part | None:
@@ -147,6 +158,9 @@ class BatchAnswerers(AnswererBase):
                     break
         if year is None:
             return None
+        first = self.facts.first_round_year()
+        if first is not None and year < first:
+            return self.unrecorded_batch(year, lang)  # no batch before the first round
         cited = cited or self.facts.renewal_review(year)
         window = self.facts.validity_of(year)
         if window is None:

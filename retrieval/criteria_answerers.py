@@ -16,6 +16,11 @@ from retrieval.frame import Frame, _has_any
 _FIGURE_ASKED = re.compile(r"占比|比重|比例|%|百分|多少|几|share|percent|how much|how many")
 _SHARE_ASKED = re.compile(r"占比|比重|比例|百分之|%|percentage|share|percent")
 _MONEY_ASKED = re.compile(r"亿|万元|billion|million|yuan|value")
+# The asker's own figures ("我们主导产业占比70%", "our share is 70%"), not a need ("我们需要…").
+_OWN = re.compile(
+    r"(?:我们|咱们)(?!需要|要|得|必须|是否|能否)|我县|本县|我市|本集群|\bour\b|"
+    r"\bwe (?:have|had|got|are|were)\b"
+)
 _LIMIT_NAMED = re.compile(
     r"门槛|上限|下限|限制|要求|标准|硬性|软性|至少要|最少要|limit|requirement|threshold|cap|"
     r"hard|soft|at least|need|required"
@@ -147,8 +152,11 @@ class CriteriaAnswerers(AnswererBase):
             frame.question.lower()
         ):
             return False
-        if _has_any(frame.question.lower(), self.framer.vocab.intents.get("eligibility_check", ())):
-            return False  # "刚好70%，算达标吗": a verdict is asked for
+        low = frame.question.lower()
+        if _has_any(low, self.framer.vocab.intents.get("eligibility_check", ())) or _OWN.search(
+            low
+        ):
+            return False  # "刚好70%，算达标吗", "我们都是70%": the asker's figures, to be judged
         limits = {i.id: i.threshold for i in national.indicators()}
         return all(limits.get(key) == value for key, value in frame.indicators.items())
 

@@ -32,7 +32,7 @@ _YEAR = re.compile(r"(?<![\d.])(20\d\d)(?![\d.])")
 _YEAR_WORD = re.compile(r"(?<![\d.])20\d\d年度?")
 _BATCH_ORDINAL = re.compile(r"第([一二三四五六七八九十\d]{1,3})批")
 _BATCH_YEAR = re.compile(
-    r"(?<!\d)(20\d\d)(?:年度?(?:这一?轮|那一?轮|这一?批|那一?次|这次)?"
+    r"(?<!\d)(20\d\d)(?:年度?(?:这一?轮|那一?轮|这一?批|那一?次|这次|推荐)?"
     r"(?:认定|获批|入选|评上|的集群|那批|批)|\s+(?:batch|cohort))",
     re.IGNORECASE,
 )

@@ -23,6 +23,7 @@ _LIST_OF_CRITERIA = re.compile(
     r"认定标准|标准|认定条件|criteri|standard|dimension|aspects?\b.{0,30}recogni|recogni\w*\b.{0,30}"
     r"(?:aspects?|look at|assess|judge)"
 )
+_FRAUD = re.compile(r"造假|作假|弄虚作假|虚假|假材料|fake|false|fraud", re.IGNORECASE)
 _WHO = re.compile(r"谁|主体|哪个部门|哪一级|who|which authority")
 # The criteria themselves named (not any scheme's 认定条件: 农业产业强镇的认定条件).
 _NAMES_THE_CRITERIA = re.compile(r"集群|认定标准|criteri|standard|cluster")
@@ -160,6 +161,12 @@ class Responder:
             steps = a.procedure(frame, lang)
             if steps is not None:
                 return steps
+        if frame.has("definition") and _CLUSTER_WORD.search(frame.question.lower()) and not (
+            set(frame.intents) - {"definition", "open", "who_applies", "comparison"}
+        ):
+            defined = self.definition(lang)
+            if defined is not None:
+                return defined
         voluntary = a.voluntary(frame, lang)
         if voluntary is not None:
             return voluntary
@@ -187,6 +194,7 @@ class Responder:
             not frame.years
             and frame.has("materials")
             and not asks_who
+            and not _FRAUD.search(frame.question)  # "申报材料造假会怎样": the rule on fraud
             and not frame.has("deadline", "date", "annual_report")
         ):
             listed = a.materials(frame, lang)
@@ -204,6 +212,23 @@ class Responder:
             if issued is not None:
                 return issued
         return None
+
+    def definition(self, lang: str) -> Part | None:
+        """What a cluster is (第二条): one county-level division, SMEs as the body."""
+        article = self.kb.find("第二条")
+        if article is None:
+            return None
+        citation = Citation(article.doc_id, article.ref, article.text, article.label)
+        lead = (
+            "a cluster is an SME industrial cluster located within one county-level division "
+            "(not a city or province), led by SMEs, with a focused leading industry (Article 2)."
+            if lang == "en"
+            else "集群是定位在县级区划范围内（按县级行政区划，不是按地市）、以中小企业为主体、"
+            "主导产业聚焦的中小企业产业集群（第二条）。"
+        )
+        quote = (f"Source: {article.label} — “{article.text}”" if lang == "en"
+                 else f"依据{article.label}：“{article.text}”")
+        return Part([quote], [citation], lead)
 
     def settles(self, frame: Frame) -> bool:
         """The question is one the knowledge settles outright, whatever its other words: a

@@ -66,8 +66,10 @@ class RoundAnswerers(BatchAnswerers):
             "认定了", "一共认定", "名单", "公布", "多少个集群", "published", "list", "batch",
             "cohort", "recognised", "recognized",
         )
-        if frame.has("validity") and frame.batch_year is not None and not frame.has("count"):
-            return self.validity(frame, lang)  # "When does the 2023 batch's validity end?"
+        if frame.has("validity") and not frame.has("count") and (
+            frame.batch_year is not None or (frame.years and not _round_fields(frame, low))
+        ):  # "When does the 2023 batch's validity end?", "2024年的集群有效期到哪年"
+            return self.validity(frame, lang, frame.batch_year or frame.years[0])
         if frame.batch_year is not None and (
             any(w in low for w in batch_words)
             or (frame.has("count") and not any(w in low for w in _ROUND_CUES))

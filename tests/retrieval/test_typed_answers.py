@@ -484,3 +484,28 @@ def test_expiry_is_not_automatic_renewal(fake_answerer: Answerer) -> None:
 def test_a_count_named_as_the_requirement_is_explained(fake_answerer: Answerer) -> None:
     answer = fake_answerer.ask("Do we need at least 10 specialised SMEs for the second dimension?")
     assert "at least 10 firms" in answer.answer and "met" not in answer.answer
+
+
+def test_a_year_before_the_first_batch_gets_no_dates(fake_answerer: Answerer) -> None:
+    answer = fake_answerer.ask("2020年认定的那批集群有效期到哪天")
+    assert "未收录2020年度" in answer.answer
+    assert "2023年12月31日" not in answer.answer  # no rule applied to a batch that never was
+    named = fake_answerer.ask("假如是2025年度推荐认定的集群，有效期从哪年到哪年")
+    assert "2026年1月1日至2028年12月31日" in named.answer
+    assert "2022年度" not in named.answer.split("\n")[0]  # never another year's dates as the answer
+
+
+def test_the_askers_own_figures_at_the_limit_are_judged(fake_answerer: Answerer) -> None:
+    answer = fake_answerer.ask("我们的主导产业占比正好70%，国家标准下怎么算")
+    assert "恰好等于不算达标" in answer.answer
+
+
+def test_what_a_cluster_is_is_article_2(fake_answerer: Answerer) -> None:
+    answer = fake_answerer.ask("特色产业集群的范围到底怎么界定，按县还是按市")
+    assert answer.answer.startswith("答：集群是定位在县级区划范围内")
+    assert _refs(answer) == ["measures-2022/第二条"]
+
+
+def test_fraud_in_the_materials_is_the_rule_on_fraud(fake_answerer: Answerer) -> None:
+    answer = fake_answerer.ask("申报材料弄虚作假会有什么后果")
+    assert "取消申报" in answer.answer and "申报表" not in answer.answer

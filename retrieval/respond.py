@@ -58,6 +58,11 @@ _WITHIN_ONE_COUNTY = re.compile(
     r"(?:乡镇|镇|街道|村|园区|开发区|towns?|townships?|parks?)"
 )
 _CLUSTER_WORD = re.compile(r"集群|cluster")
+# The cluster itself is what is to be defined (not 集群式供应链管理).
+_CLUSTER_DEFINED = re.compile(
+    r"集群[^式，,。？?]{0,6}(?:定义|意思|指什么|是指|界定|范围)|"
+    r"what is an? (?:sme )?(?:\w+ )?cluster|cluster(?:s)? (?:is|are) defined|definition of an? "
+)
 _WITHIN_ZH = (
     "可以。集群须定位在一个县级行政区划范围内；跨乡镇（街道、园区）但在同一个县内的，符合这一条件。"
 )
@@ -161,7 +166,7 @@ class Responder:
             steps = a.procedure(frame, lang)
             if steps is not None:
                 return steps
-        if frame.has("definition") and _CLUSTER_WORD.search(frame.question.lower()) and not (
+        if frame.has("definition") and _CLUSTER_DEFINED.search(frame.question.lower()) and not (
             set(frame.intents) - {"definition", "open", "who_applies", "comparison"}
         ):
             defined = self.definition(lang)

@@ -379,8 +379,9 @@ class Framer:
             if self.facts.provincial_deadline(name, year) is None and not to_ministry:
                 return [f"province_deadline:{name}"]
             return []
-        if edition in self.editions or name in self.known_provinces:
-            return []
+        figures_asked = {"threshold", "eligibility_check", "comparison"} & set(intents)
+        if edition in self.editions or (name in self.known_provinces and not figures_asked):
+            return []  # a province known only by its procedure (甘肃) has no recorded figures
         specific = {"threshold", "eligibility_check", "list", "procedure", "comparison"}
         if specific & set(intents) or _PROVINCIAL.search(low) or "标准" in low:
             return [f"province:{name}"]

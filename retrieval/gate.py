@@ -34,6 +34,14 @@ _LATIN_WORD = re.compile(r"[a-z][a-z0-9&'-]*[a-z0-9]|[a-z]")
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 _EN_STOP = frozenset(
     [
+        # Numbers and particles the knowledge uses too ("three years") say nothing of a topic.
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "up",
+        "set",
         "a",
         "an",
         "the",

@@ -39,7 +39,7 @@ _COMPANY_ITSELF = re.compile(
 _CROSS_COUNTY = re.compile(
     r"跨[了越]?(?:两个|多个|几个)?(?:县|区县|县区|地市|市)|(?:两|多|几)个县|隔壁[^，。？]{0,3}县|"
     r"相邻[^，。？]{0,3}县|邻县|[A-Z甲乙]县.{0,12}[A-Z甲乙]县|"
-    r"(?:two|three|several|multiple|many|more than one)\s+counties|cross-county"
+    r"(?:two|three|several|multiple|many|more than one)\s+(?:\w+\s+)?counties|cross-county"
 )
 # The steps of the procedure asked for (not any "要做什么").
 _STEPS = re.compile(

@@ -509,3 +509,19 @@ def test_what_a_cluster_is_is_article_2(fake_answerer: Answerer) -> None:
 def test_fraud_in_the_materials_is_the_rule_on_fraud(fake_answerer: Answerer) -> None:
     answer = fake_answerer.ask("申报材料弄虚作假会有什么后果")
     assert "取消申报" in answer.answer and "申报表" not in answer.answer
+
+
+def test_probe_seven_classes(fake_answerer: Answerer) -> None:
+    # A computing cluster with a number word is still off topic.
+    assert not fake_answerer.ask("How do I configure a Kafka cluster on two servers?").in_scope
+    # A pilot city's application is that scheme's, not the cluster procedure.
+    pilot = fake_answerer.ask("中小企业数字化转型试点城市申报条件是什么")
+    assert not pilot.in_scope and "共3步" not in pilot.answer
+    # A province known only by its procedure has no recorded thresholds.
+    gansu = fake_answerer.ask("甘肃省级集群的产值门槛是多少")
+    assert not gansu.in_scope and "甘肃省" in gansu.answer
+    assert fake_answerer.ask("甘肃省级集群谁来申报").in_scope
+    # English revoking, and two neighbouring counties.
+    revoked = fake_answerer.ask("On what grounds can a recognition be revoked?")
+    assert _refs(revoked) == ["facts-reporting/revocation"]
+    assert fake_answerer.ask("May a cluster span two adjacent counties?").answer.startswith("No.")

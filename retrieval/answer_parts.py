@@ -57,6 +57,11 @@ class AnswererBase:
         assert located is not None, cited
         return self._located_citation(located, quote)
 
+    def _cite(self, ref_text: str) -> Citation | None:
+        """The citation of a unit found by how people write it ("第十五条"), or None."""
+        located = self.kb.find(ref_text)
+        return None if located is None else self._located_citation(located)
+
     @staticmethod
     def _located_citation(located: Located, quote: str | None = None) -> Citation:
         """A fact unit's citation, labelled with its heading ("公开报道·历年推荐的共同要求")."""

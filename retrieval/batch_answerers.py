@@ -9,6 +9,7 @@ import re
 from retrieval.answer import Citation
 from retrieval.answer_parts import AnswererBase, Part, _en_date, _zh_date
 from retrieval.frame import Frame
+from retrieval.replies import source_line
 
 _NUMBERS = "一二三四五六七八"
 _CN_YEARS = {1: "一", 2: "两", 3: "三", 4: "四", 5: "五"}
@@ -22,16 +23,14 @@ _FOREVER = re.compile(
 class BatchAnswerers(AnswererBase):
     def term(self, frame: Frame, lang: str) -> Part | None:
         """How long a recognition lasts (第十五条), with a no for "permanent / automatic"."""
-        measures = self.kb.find("第十五条")
+        article = self._cite("第十五条")
         rule = self.facts.validity_rule()
-        if measures is None or rule is None:
+        if article is None or rule is None:
             return None
         record = rule.record
-        citations = [Citation(measures.doc_id, measures.ref, measures.text, measures.label),
-                     self._fact_citation(rule)]
+        citations = [article, self._fact_citation(rule)]
         # The article itself is quoted: the rule's own words, in every language.
-        quote = (f"Source: {measures.label} — “{measures.text}”" if lang == "en"
-                 else f"依据{measures.label}：“{measures.text}”")
+        quote = source_line(article.label, article.quote, lang)
         denied = frame.yesno and _FOREVER.search(frame.question.lower()) is not None
         years = _CN_YEARS.get(record.years, str(record.years))
         renewal = _CN_YEARS.get(record.renewal_years, str(record.renewal_years))
@@ -120,9 +119,9 @@ class BatchAnswerers(AnswererBase):
         start, end = window
         cited = self.facts.batch(year) or rule
         citations = [self._fact_citation(cited)]
-        measures = self.kb.find("第十五条")
-        if measures is not None:
-            citations.append(Citation(measures.doc_id, measures.ref, measures.text, measures.label))
+        article = self._cite("第十五条")
+        if article is not None:
+            citations.append(article)
         if lang == "en":
             lead = (
                 f"a cluster of the {year} batch is valid from {_en_date(start)} to "
@@ -167,9 +166,9 @@ class BatchAnswerers(AnswererBase):
             return None
         end = window[1]
         citations: list[Citation] = []
-        measures = self.kb.find("第十五条")
-        if measures is not None:
-            citations.append(Citation(measures.doc_id, measures.ref, measures.text, measures.label))
+        article = self._cite("第十五条")
+        if article is not None:
+            citations.append(article)
         rule = self.facts.batch(year) or self.facts.validity_rule()
         if rule is not None:
             citations.append(self._fact_citation(rule))

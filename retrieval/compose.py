@@ -38,6 +38,7 @@ from retrieval.replies import (
     display_label,
     missing_answer,
     refusal,
+    source_line,
 )
 from retrieval.text import split_sentences
 
@@ -163,7 +164,7 @@ class Composer:
                 lines.append(lead)
             if not fact and not lead:
                 lines.append(f"The most relevant source is {display}.")
-            lines.append(f"Source: {display} — “{top.quote}”")
+            lines.append(source_line(display, top.quote, lang))
             if secondary:
                 lines.append(SECONDARY_NOTE_EN)
             if others:
@@ -173,7 +174,7 @@ class Composer:
                 lines.append(f"答：{fact}。")
             elif clauses:
                 lines.append("答：" + "；".join(clauses) + "。")
-            lines.append(f"依据{display}：“{top.quote}”")
+            lines.append(source_line(display, top.quote, lang))
             if secondary:
                 lines.append(SECONDARY_NOTE_ZH)
             if others:

@@ -11,6 +11,7 @@ from knowledge.refs import cn_to_int
 from retrieval.answer_parts import Part
 from retrieval.criteria_answerers import CriteriaAnswerers
 from retrieval.frame import Frame, _has_any
+from retrieval.replies import source_line
 
 # A requirement asked for, and a question about the measures' own cultivation item instead.
 _REQUIREMENT = re.compile(
@@ -102,8 +103,7 @@ class EditionAnswerers(CriteriaAnswerers):
             "不具备认定资格）："
         )
         citation = self._criteria_citation(edition, "gate", edition.gate.text)
-        lines.append(f"Source: {citation.label} — “{edition.gate.text}”" if lang == "en"
-                     else f"依据{citation.label}：“{edition.gate.text}”")
+        lines.append(source_line(citation.label, edition.gate.text, lang))
         return Part(lines, [citation], lead)
 
     def province_edition(self, frame: Frame, lang: str) -> Part | None:

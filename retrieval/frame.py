@@ -26,7 +26,7 @@ from knowledge.provinces import Province, find_provinces
 from knowledge.refs import cn_to_int
 from retrieval.figures import Figure, read_figures
 
-__all__ = ["Frame", "Framer"]
+__all__ = ["CLUSTER_WORD", "Frame", "Framer"]
 
 _YEAR = re.compile(r"(?<![\d.])(20\d\d)(?![\d.])")
 _YEAR_WORD = re.compile(r"(?<![\d.])20\d\d年度?")
@@ -38,7 +38,7 @@ _BATCH_YEAR = re.compile(
 )
 _NATIONAL = re.compile(r"国家级|国家标准|全国|国家的|国家和|国家对|national", re.IGNORECASE)
 _PROVINCIAL = re.compile(r"省级|省里|本省|provincial", re.IGNORECASE)
-_CLUSTER = re.compile(r"集群|cluster", re.IGNORECASE)
+CLUSTER_WORD = re.compile(r"集群|cluster", re.IGNORECASE)  # the knowledge's subject named
 _COUNT_ASKED = re.compile(r"几家|多少家|家数|数量|几个企业|\d+家|[一二两三四五六七八九十]+家")
 _TO_MINISTRY = ("工信部", "部里", "报给部", "工业和信息化部", "miit")
 # A province setting a date for the counties under it ("省里要县里几号交"): its internal deadline.
@@ -324,7 +324,7 @@ class Framer:
             entities.append(authority)
             out.append(f"authority:{authority}")
         for topic in self.foreign_topics:
-            if topic in low and not _CLUSTER.search(low):
+            if topic in low and not CLUSTER_WORD.search(low):
                 out.append(f"programme:{topic}")
         programmes = _has_any(low, vocab.programmes)
         if not programmes:
@@ -336,7 +336,7 @@ class Framer:
         if other_cluster:
             return [*out, *(f"programme:{p}" for p in other_cluster)]
         counted = bool(indicators) or bool(_COUNT_ASKED.search(low))
-        about_cluster = bool(_CLUSTER.search(low)) and (
+        about_cluster = bool(CLUSTER_WORD.search(low)) and (
             "threshold" in intents or "eligibility_check" in intents
         )
         acted_on = _has_any(low, vocab.programme_actions)

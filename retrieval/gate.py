@@ -279,7 +279,7 @@ class DomainGate:
         low = text.lower()
         if any(subject in low for subject in self._subjects):
             return None
-        tokens = [w for w in self._zh_words(text)] + [w for w in self._en_words(text)]
+        tokens = self._zh_words(text) + self._en_words(text)
         for index, word in enumerate(tokens[:-1]):
             institution = bool(suffixes) and word.endswith(suffixes)
             # A name of a place or body counts even when general language lacks it (强镇).

@@ -7,12 +7,12 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from knowledge.facts import Cited
 from retrieval.answer import Citation
 from retrieval.answer_parts import AnswererBase, Part, _en_date
 from retrieval.frame import Frame
 from retrieval.key_facts import fact_matches
 
-# The asker is a company ("我们公司能不能自己申报"), not the county authority.
 _DATE = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日")
 _IN_FORCE = re.compile(r"施行|实施|生效|effective|in force|into effect", re.IGNORECASE)
 _NUMBER = re.compile(r"文号|字号|number", re.IGNORECASE)
@@ -36,17 +36,15 @@ INCIDENT = re.compile(
 _AFTER = re.compile(r"认定后|认定以后|认定之后|评上后|评上以后|已认定|已经认定|已经评上|"
                     r"after\b.{0,30}recogni|once\b.{0,30}recogni|recogni[sz]ed cluster")
 # Whether applying is voluntary or compulsory (第十一条: 申报自愿).
-_VOLUNTARY = re.compile(
-    r"自愿|强制|必须(?:申报|参加|报)|一定要(?:申报|报|参加)|不报行不行|可以不报|能不能不报|"
-    r"voluntar|mandatory|compulsory|obliged|have to apply|must apply"
-)
 _MANDATORY = re.compile(
     r"强制|必须(?:申报|参加|报)|一定要(?:申报|报|参加)|不报行不行|可以不报|能不能不报|"
     r"mandatory|compulsory|obliged|have to apply|must apply"
 )
+_VOLUNTARY = re.compile(rf"自愿|voluntar|{_MANDATORY.pattern}")
 # Who organises or receives something (报给谁, 交给谁), not who applies.
 _RECIPIENT = re.compile(r"组织|报给|交给|送给|报送给|提交给|to whom|organi[sz]e")
 _AUTOMATIC = re.compile(r"自动续|自动延|自动顺延|自动有效|automatic")
+# The asker is a company ("我们公司能不能自己申报"), not the county authority.
 _COMPANY = re.compile(r"企业|公司|厂|老板|company|enterprise|firm|business")
 
 
@@ -74,13 +72,7 @@ class ProcessAnswerers(AnswererBase):
             step = cited.record
             actor = step.actor_en if lang == "en" else step.actor  # type: ignore[union-attr]
             action = step.action_en if lang == "en" else step.action  # type: ignore[union-attr]
-            article = step.article  # type: ignore[union-attr]
-            located = self.kb.find(article) if article else None
-            citation = (
-                Citation(located.doc_id, located.ref, located.text, located.label)
-                if located is not None
-                else self._fact_citation(cited)
-            )
+            citation = self._step_citation(cited)
             if citation not in citations:
                 citations.append(citation)
             sep = ": " if lang == "en" else "："
@@ -121,16 +113,20 @@ class ProcessAnswerers(AnswererBase):
         if step is None:
             return None
         record = step.record
-        article = record.article  # type: ignore[union-attr]
-        located = self.kb.find(article) if article else None
-        citation = (Citation(located.doc_id, located.ref, located.text, located.label)
-                    if located is not None else self._fact_citation(step))
+        citation = self._step_citation(step)
         lead = (
             f"{record.actor_en} {record.action_en}."  # type: ignore[union-attr]
             if lang == "en"
             else f"{record.actor}{record.action}。"  # type: ignore[union-attr]
         )
         return Part([], [citation], lead, needs_evidence=True)
+
+    def _step_citation(self, step: Cited) -> Citation:
+        """A step's source: its article of the measures where it has one (第十四条), else the
+        public reporting it comes from."""
+        article = step.record.article  # type: ignore[union-attr]
+        cited = self._cite(article) if article else None
+        return cited if cited is not None else self._fact_citation(step)
 
     def who_applies(self, frame: Frame, lang: str) -> Part | None:
         """Who files the application: a province's own rule where recorded, else the county
@@ -173,11 +169,9 @@ class ProcessAnswerers(AnswererBase):
     def _recogniser(self, lang: str) -> Part | None:
         """Who recognises a cluster: MIIT (第四条), after the provinces' recommendation, by
         review, public notice and publication (第十四条)."""
-        cited = [self.kb.find(ref) for ref in ("第四条", "第十四条")]
-        located = [c for c in cited if c is not None]
-        if not located:
+        citations = [c for c in (self._cite("第四条"), self._cite("第十四条")) if c is not None]
+        if not citations:
             return None
-        citations = [Citation(c.doc_id, c.ref, c.text, c.label) for c in located]
         lead = (
             "MIIT recognises the clusters: it reviews the applications the provinces recommend "
             "(with spot checks), publishes the list for public comment and then announces it "
@@ -227,13 +221,11 @@ class ProcessAnswerers(AnswererBase):
     def document(self, frame: Frame, lang: str) -> Part | None:
         """The measures' own identity: the notice that issued them, its date, and when they
         took effect (第十九条)."""
-        number = self.kb.find("notice-2022-119 number")
-        issued = self.kb.find("notice-2022-119 date")
-        effective = self.kb.find("第十九条")
-        if number is None or issued is None or effective is None:
+        by_number = self._cite("notice-2022-119 number")
+        by_date = self._cite("notice-2022-119 date")
+        in_force = self._cite("第十九条")
+        if by_number is None or by_date is None or in_force is None:
             return None
-        by_number, by_date = (self._located_citation(x) for x in (number, issued))
-        in_force = Citation(effective.doc_id, effective.ref, effective.text, effective.label)
         # The source of what is asked comes first: the article for "施行", the notice's number
         # for "文号", its date otherwise.
         if _IN_FORCE.search(frame.question):
@@ -242,14 +234,15 @@ class ProcessAnswerers(AnswererBase):
             citations = [by_number, by_date, in_force]
         else:
             citations = [by_date, by_number, in_force]
-        when = _DATE.search(issued.text)
-        since = _DATE.search(effective.text)
+        when = _DATE.search(by_date.quote)
+        since = _DATE.search(in_force.quote)
+        number = by_number.quote
         lead = (
-            f"MIIT issued the measures with notice {number.text}"
+            f"MIIT issued the measures with notice {number}"
             + (f" dated {_en(when)}" if when else "")
             + (f"; they took effect on {_en(since)} (Article 19)." if since else ".")
             if lang == "en"
-            else f"《促进中小企业特色产业集群发展暂行办法》由工业和信息化部以{number.text}通知印发"
+            else f"《促进中小企业特色产业集群发展暂行办法》由工业和信息化部以{number}通知印发"
             + (f"，发布日期{when.group(0)}" if when else "")
             + (f"，自{since.group(0)}起实施（第十九条）。" if since else "。")
         )
@@ -282,8 +275,8 @@ class ProcessAnswerers(AnswererBase):
     def voluntary(self, frame: Frame, lang: str) -> Part | None:
         """Whether applying is voluntary (第十一条): a yes, or a no to "is it compulsory"."""
         low = frame.question.lower()
-        principle = self.kb.find("第十一条")
-        if not (frame.yesno and _VOLUNTARY.search(low)) or principle is None:
+        citation = self._cite("第十一条")
+        if not (frame.yesno and _VOLUNTARY.search(low)) or citation is None:
             return None
         mandatory = _MANDATORY.search(low) is not None
         if lang == "en":
@@ -293,16 +286,15 @@ class ProcessAnswerers(AnswererBase):
             )
         else:
             lead = ("不是强制的。" if mandatory else "是。") + "集群认定坚持申报自愿（第十一条）。"
-        citation = Citation(principle.doc_id, principle.ref, principle.text, principle.label)
         return Part([], [citation], lead, needs_evidence=True)
 
     def review_content(self, frame: Frame, lang: str) -> Part | None:
         """What the review at the end of the validity checks (第十五条)."""
-        measures = self.kb.find("第十五条")
+        article = self._cite("第十五条")
         cited = self.facts.renewal_reviews()
-        if measures is None:
+        if article is None:
             return None
-        citations = [Citation(measures.doc_id, measures.ref, measures.text, measures.label)]
+        citations = [article]
         if cited:
             citations.append(self._fact_citation(cited[0]))
         lead = (
@@ -321,15 +313,12 @@ class ProcessAnswerers(AnswererBase):
         """The yearly report (第十六条): by April 30, on the previous year, organised by the
         province, sent to MIIT; a year named beyond the batch year is the year it is due in."""
         cited = self.facts.annual_report()
-        measures = self.kb.find("第十六条")
-        if cited is None or measures is None:
+        article = self._cite("第十六条")
+        if cited is None or article is None:
             return None
         record = cited.record
         due = [y for y in frame.years if y != frame.batch_year]
-        citations = [
-            Citation(measures.doc_id, measures.ref, measures.text, measures.label),
-            self._fact_citation(cited),
-        ]
+        citations = [article, self._fact_citation(cited)]
         if lang == "en":
             when = (f"by April {record.day}, {due[0]} (covering {due[0] - 1})" if len(due) == 1
                     else f"every year by April {record.day} (covering the previous year)")
@@ -345,7 +334,6 @@ class ProcessAnswerers(AnswererBase):
                 "（《暂行办法》第十六条）。"
             )
         return Part([], citations, lead, needs_evidence=True)
-
 
 
 def _en(match: re.Match[str]) -> str:

@@ -34,6 +34,11 @@ SECONDARY_NOTE_EN = (
 )
 
 
+def source_line(label: str, quote: str, lang: str) -> str:
+    """The quoted source as every answer shows it."""
+    return f"Source: {label} — “{quote}”" if lang == "en" else f"依据{label}：“{quote}”"
+
+
 def display_label(unit: Unit) -> str:
     """The citation as people see it; a fact sheet's bare "公开报道" gets its topic added."""
     if unit.doc_kind == "facts" and unit.heading and unit.heading not in unit.label:

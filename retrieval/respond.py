@@ -12,9 +12,9 @@ from knowledge.refs import cn_to_int
 from retrieval.answer import Citation
 from retrieval.answerers import Answerers, Part
 from retrieval.chunks import Target, Unit
-from retrieval.frame import Frame, Framer
+from retrieval.frame import CLUSTER_WORD, Frame, Framer
 from retrieval.process_answerers import INCIDENT as _INCIDENT
-from retrieval.replies import SECONDARY_NOTE_EN, SECONDARY_NOTE_ZH
+from retrieval.replies import SECONDARY_NOTE_EN, SECONDARY_NOTE_ZH, source_line
 from retrieval.text import cjk_bigrams
 
 # What marks a question about the yearly recommendation rounds (not the annual report).
@@ -57,7 +57,6 @@ _WITHIN_ONE_COUNTY = re.compile(
     r"(?:同一个?县|一个县|本县|same county|one county).{0,20}"
     r"(?:乡镇|镇|街道|村|园区|开发区|towns?|townships?|parks?)"
 )
-_CLUSTER_WORD = re.compile(r"集群|cluster")
 # The cluster itself is what is to be defined (not 集群式供应链管理).
 _CLUSTER_DEFINED = re.compile(
     r"集群[^式，,。？?]{0,6}(?:定义|意思|指什么|是指|界定|范围)|"
@@ -220,10 +219,9 @@ class Responder:
 
     def definition(self, lang: str) -> Part | None:
         """What a cluster is (第二条): one county-level division, SMEs as the body."""
-        article = self.kb.find("第二条")
-        if article is None:
+        citation = self.answerers._cite("第二条")
+        if citation is None:
             return None
-        citation = Citation(article.doc_id, article.ref, article.text, article.label)
         lead = (
             "a cluster is an SME industrial cluster located within one county-level division "
             "(not a city or province), led by SMEs, with a focused leading industry (Article 2)."
@@ -231,16 +229,14 @@ class Responder:
             else "集群是定位在县级区划范围内（按县级行政区划，不是按地市）、以中小企业为主体、"
             "主导产业聚焦的中小企业产业集群（第二条）。"
         )
-        quote = (f"Source: {article.label} — “{article.text}”" if lang == "en"
-                 else f"依据{article.label}：“{article.text}”")
-        return Part([quote], [citation], lead)
+        return Part([source_line(citation.label, citation.quote, lang)], [citation], lead)
 
     def settles(self, frame: Frame) -> bool:
         """The question is one the knowledge settles outright, whatever its other words: a
         cluster across counties or within one ("企业分散在本县四个镇，算一个集群能报吗")."""
         q = frame.question.lower()
         return bool(
-            _CLUSTER_WORD.search(q) and (_CROSS_COUNTY.search(q) or _WITHIN_ONE_COUNTY.search(q))
+            CLUSTER_WORD.search(q) and (_CROSS_COUNTY.search(q) or _WITHIN_ONE_COUNTY.search(q))
         )
 
     def county_boundary(self, frame: Frame, lang: str) -> Part | None:
@@ -252,14 +248,13 @@ class Responder:
         # question; a provincial cluster's own rule (省级) is not recorded here.
         if not (across or within) or "省级" in frame.question:
             return None
-        definition = self.kb.find("第二条")
+        definition = self.answerers._cite("第二条")
         national = self.framer.editions.get(self.framer.national)
         if definition is None or national is None:
             return None
         citations = [
-            Citation(definition.doc_id, definition.ref, definition.text, definition.label),
-            Citation(f"criteria-{national.id}", "gate", national.gate.text,
-                     national.label("gate")),
+            definition,
+            self.answerers._criteria_citation(national, "gate", national.gate.text),
         ]
         if across:
             lead = (
@@ -290,10 +285,9 @@ class Responder:
                 f"{cn_to_int(d.number)}. {d.name_en}" if lang == "en" else f"{d.number}、{d.name}"
                 for d in edition.dimensions
             ]
-            doc = f"criteria-{edition.id}"
             citations = [
-                Citation(doc, "gate", edition.gate.text, edition.label("gate")),
-                Citation(doc, "一", edition.dimensions[0].text, edition.label("一")),
+                self.answerers._criteria_citation(edition, "gate", edition.gate.text),
+                self.answerers._criteria_citation(edition, "一", edition.dimensions[0].text),
             ]
             head = (
                 f"{edition.name(lang)}: the gate and eight dimensions:"

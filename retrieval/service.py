@@ -25,7 +25,7 @@ from retrieval.compose import Composer, missing_answer, refusal
 from retrieval.config import FusionConfig, RetrievalConfig
 from retrieval.dense import DenseIndex, LazyEmbeddings, load_embeddings
 from retrieval.faq import FAQ_PATH, FaqEntry, check_citations, load_faq
-from retrieval.frame import Frame, Framer
+from retrieval.frame import CLUSTER_WORD, Frame, Framer
 from retrieval.fusion import Hit, in_scope
 from retrieval.gate import DomainGate
 from retrieval.honest import honest_answer
@@ -177,12 +177,13 @@ class Answerer(UnitRanker, MultiPart):
         found, missing = self.explicit_refs(text)
         # A question naming an article of the measures, figures of the criteria or a recorded
         # round is about them, whatever its other words.
+        settled = self.responder.settles(frame)
         named = (
             found
             or frame.names_a_record(self.kb.facts)
-            or self.responder.settles(frame)
+            or settled
             # "山东有哪些集群入选": a request for the list is answered honestly, not refused.
-            or ("roster" in frame.uncovered and _CLUSTER.search(text.lower()) is not None)
+            or ("roster" in frame.uncovered and CLUSTER_WORD.search(text.lower()) is not None)
         )
         in_domain = bool(named) or self.gate.judge(text).in_domain
         vocab = self.tokenizer.lexicon.frame
@@ -206,7 +207,7 @@ class Answerer(UnitRanker, MultiPart):
             return self._refuse(original, text, lang, detected, frame, 0.0)
         # A question the knowledge settles outright (a cluster across counties) is answered
         # even with a province named as background ("我是浙江某县的……跨了县界").
-        background = self.responder.settles(frame) and "省级" not in frame.question and all(
+        background = settled and "省级" not in frame.question and all(
             reason.startswith("province:") for reason in frame.uncovered
         )
         if not frame.covered and not background:
@@ -259,7 +260,7 @@ class Answerer(UnitRanker, MultiPart):
             typed is not None
             and typed.needs_evidence
             and not judged
-            and not _CLUSTER.search(text.lower())
+            and not CLUSTER_WORD.search(text.lower())
         ):
             # With the subject named (集群, cluster) the gate has already judged the question.
             hits = self.search(text, k=1, frame=frame)
@@ -323,7 +324,6 @@ class Answerer(UnitRanker, MultiPart):
         return Answer(question, True, body, citations, 1.0, lang)
 
 
-_CLUSTER = re.compile(r"集群|cluster")
 _TOPICAL_INTENTS = frozenset({"annual_report", "review_content", "document", "materials"})
 _EN_WORD = re.compile(r"[A-Za-z]+")
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import base64
-from collections.abc import AsyncIterator
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -86,6 +87,27 @@ async def _serve(app: web.Application) -> tuple[web.AppRunner, str]:
     return runner, f"http://127.0.0.1:{port}"
 
 
+@contextlib.asynccontextmanager
+async def _stand_in_posting_to(
+    handler: Callable[[Inbound], Awaitable[None]],
+) -> AsyncIterator[tuple[WeComStandIn, WeComCallback]]:
+    """Our callback served on a loopback port, with the WeCom stand-in posting to it."""
+    ours = WeComStandIn()
+    callback = WeComCallback(
+        WeComSettings(wecom_corp_id=ours.corp_id, wecom_agent_id=ours.agent_id,
+                      wecom_secret="s", wecom_token=ours.token, wecom_aes_key=ours.aes_key),
+        dedup=MemoryDeduplicator(), handler=handler,
+    )
+    runner, base = await _serve(callback.app())
+    await ours.start()
+    ours.callback_url = base + "/wecom/callback"
+    try:
+        yield ours, callback
+    finally:
+        await runner.cleanup()
+        await ours.stop()
+
+
 @pytest.fixture
 async def sample_callback() -> AsyncIterator[tuple[WeComCallback, str, list[Inbound]]]:
     received: list[Inbound] = []
@@ -138,16 +160,7 @@ async def test_callback_refuses_another_corp_id_even_with_a_valid_signature() ->
     async def handler(inbound: Inbound) -> None:
         received.append(inbound)
 
-    ours = WeComStandIn()
-    callback = WeComCallback(
-        WeComSettings(wecom_corp_id=ours.corp_id, wecom_agent_id=ours.agent_id,
-                      wecom_secret="s", wecom_token=ours.token, wecom_aes_key=ours.aes_key),
-        dedup=MemoryDeduplicator(), handler=handler,
-    )
-    runner, base = await _serve(callback.app())
-    await ours.start()
-    ours.callback_url = base + "/wecom/callback"
-    try:
+    async with _stand_in_posting_to(handler) as (ours, callback):
         # Encrypted for another corporation (the receive id inside), correctly signed.
         query, body = ours.seal(ours.text_xml("u1", "hi", 1), receive_id="wwsomeoneelse")
         assert (await ours.post_raw(query, body))[0] == 403
@@ -162,9 +175,6 @@ async def test_callback_refuses_another_corp_id_even_with_a_valid_signature() ->
         status, echo = await ours.verify_url("echo-42")
         assert (status, echo) == (200, "echo-42")
         await callback.drain()
-    finally:
-        await runner.cleanup()
-        await ours.stop()
     assert [m.msg_id for m in received] == ["4"]
 
 
@@ -330,16 +340,7 @@ async def test_a_callback_whose_handling_failed_is_handled_on_retry() -> None:
             raise failures.pop()
         received.append(inbound)
 
-    ours = WeComStandIn()
-    callback = WeComCallback(
-        WeComSettings(wecom_corp_id=ours.corp_id, wecom_agent_id=ours.agent_id,
-                      wecom_secret="s", wecom_token=ours.token, wecom_aes_key=ours.aes_key),
-        dedup=MemoryDeduplicator(), handler=handler,
-    )
-    runner, base = await _serve(callback.app())
-    await ours.start()
-    ours.callback_url = base + "/wecom/callback"
-    try:
+    async with _stand_in_posting_to(handler) as (ours, callback):
         assert (await ours.send_text("u1", "重试", msg_id=77))[0] == 200
         await callback.drain()
         assert callback.stats["failed"] == 1 and received == []
@@ -347,8 +348,5 @@ async def test_a_callback_whose_handling_failed_is_handled_on_retry() -> None:
         await callback.drain()
         assert (await ours.send_text("u1", "重试", msg_id=77))[0] == 200  # handled: a duplicate
         await callback.drain()
-    finally:
-        await runner.cleanup()
-        await ours.stop()
     assert [m.msg_id for m in received] == ["77"]
     assert callback.stats["duplicate"] == 1

@@ -177,6 +177,30 @@ async def release_after_failure(dedup: Deduplicator, scope: str, key: str | int)
         logger.warning("could not release the de-dup mark of %s %s", scope, key, exc_info=True)
 
 
+async def handle_once(
+    dedup: Deduplicator,
+    scope: str,
+    key: str | int,
+    handle: Callable[[], Awaitable[object]],
+    *,
+    source: str,
+) -> None:
+    """Run `handle` unless any replica took (scope, key) before; when it raises, release the
+    mark so a redelivery is handled. Logs and never raises: the bot never dies on an event."""
+    try:
+        if not await dedup.first_time(scope, key):
+            logger.info("%s event %s seen before; skipped", source, key)
+            return
+    except Exception:
+        logger.exception("%s event %s: de-duplication failed", source, key)
+        return
+    try:
+        await handle()
+    except Exception:
+        logger.exception("%s event %s failed", source, key)
+        await release_after_failure(dedup, scope, key)
+
+
 class UpdateDedupMiddleware:
     """Outer update middleware: an update_id already taken by any replica is dropped; an update
     whose handling raised (the error middleware answers handler errors, so: the database, Redis

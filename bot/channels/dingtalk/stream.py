@@ -33,7 +33,7 @@ from dingtalk_stream.version import VERSION_STRING
 from bot.channels.dingtalk.render import clicked_data
 from bot.channels.dingtalk.settings import DingTalkSettings
 from bot.channels.inbound import InboundAction, InboundEvent, InboundMessage
-from infra.dedup import Deduplicator, release_after_failure
+from infra.dedup import Deduplicator, handle_once
 
 logger = logging.getLogger(__name__)
 
@@ -199,16 +199,5 @@ class SmebotStreamClient(dingtalk_stream.DingTalkStreamClient):
         task.add_done_callback(self.tasks.discard)
 
     async def _deliver(self, inbound: InboundEvent) -> None:
-        try:
-            if not await self.dedup.first_time(CHANNEL, inbound.event_id):
-                logger.info("DingTalk event %s seen before; skipped", inbound.event_id)
-                return
-        except Exception:
-            logger.exception("DingTalk event %s: de-duplication failed", inbound.event_id)
-            return
-        try:
-            await self.sink(inbound)
-        except Exception:
-            logger.exception("DingTalk event %s failed", inbound.event_id)
-            # A redelivery of this event is handled, not dropped as a duplicate.
-            await release_after_failure(self.dedup, CHANNEL, inbound.event_id)
+        await handle_once(self.dedup, CHANNEL, inbound.event_id, lambda: self.sink(inbound),
+                          source="DingTalk")

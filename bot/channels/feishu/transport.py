@@ -23,7 +23,7 @@ from aiohttp import web
 from bot.channels.feishu.events import CHANNEL, action_event, message_event
 from bot.channels.feishu.settings import FeishuSettings
 from bot.channels.inbound import InboundEvent
-from infra.dedup import Deduplicator, release_after_failure
+from infra.dedup import Deduplicator, handle_once
 
 logger = logging.getLogger(__name__)
 
@@ -94,19 +94,8 @@ class FeishuEventRouter:
         future.add_done_callback(self.tasks.discard)
 
     async def _deliver(self, inbound: InboundEvent) -> None:
-        try:
-            if not await self.dedup.first_time(CHANNEL, inbound.event_id):
-                logger.info("Feishu event %s seen before; skipped", inbound.event_id)
-                return
-        except Exception:
-            logger.exception("Feishu event %s: de-duplication failed", inbound.event_id)
-            return
-        try:
-            await self.sink(inbound)
-        except Exception:
-            logger.exception("Feishu event %s failed", inbound.event_id)
-            # A redelivery of this event is handled, not dropped as a duplicate.
-            await release_after_failure(self.dedup, CHANNEL, inbound.event_id)
+        await handle_once(self.dedup, CHANNEL, inbound.event_id, lambda: self.sink(inbound),
+                          source="Feishu")
 
     async def drain(self, wait_seconds: float = 10.0) -> None:
         """Wait for events already accepted (graceful stop)."""

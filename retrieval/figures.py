@@ -217,7 +217,7 @@ def read_figures(text: str, cues: Mapping[str, Sequence[str]]) -> list[Figure]:
         after_end = _CLAUSE_END.search(text, raw.end)
         after = text[raw.end : min(next_start, after_end.start() if after_end else len(text))]
         if raw.kind == "money" and raw.series:
-            if any(cue in text.lower() for cue in cues.get("output_value_yi", ())):
+            if _about_output(text.lower(), cues, series=True):
                 value = [_tidy(v) for v in raw.series]
                 figures.append(Figure("output_value_yi", value, raw.text, raw.start))
             index += 1
@@ -240,7 +240,7 @@ def read_figures(text: str, cues: Mapping[str, Sequence[str]]) -> list[Figure]:
                 index += 1
                 continue
             whole = text.lower()
-            if any(cue in whole for cue in cues.get("output_value_yi", ())):
+            if _about_output(whole, cues, series=len(series) == 3):
                 value: Any = (
                     [_tidy(r.value) for r in series] if len(series) == 3 else _tidy(raw.value)
                 )
@@ -268,6 +268,15 @@ def read_figures(text: str, cues: Mapping[str, Sequence[str]]) -> list[Figure]:
             figures.append(Figure(indicator, _tidy(round(part / total * 100, 2)), "", 0))
     figures += _zero_counts(text, cues, {f.indicator for f in figures})
     return figures
+
+
+def _about_output(low: str, cues: Mapping[str, Sequence[str]], *, series: bool) -> bool:
+    """Money figures are the output when the question says so (产值, output), or when three of
+    them, year by year, are a cluster's ("我们集群前年36亿、去年41亿、今年46亿"); a single
+    amount needs the word (500万 may be a subsidy)."""
+    return any(cue in low for cue in cues.get("output_value_yi", ())) or (
+        series and re.search(r"集群|cluster", low) is not None
+    )
 
 
 # Shares of the output that a question may give as an amount (主导产业产值90亿 of 总产值120亿).

@@ -66,7 +66,8 @@ class RoundAnswerers(BatchAnswerers):
             "认定了", "一共认定", "名单", "公布", "多少个集群", "published", "list", "batch",
             "cohort", "recognised", "recognized",
         )
-        if frame.has("validity") and not frame.has("count") and (
+        reviewed = "复核" in low  # the review's answer gives the window too
+        if frame.has("validity") and not frame.has("count") and not reviewed and (
             frame.batch_year is not None or (frame.years and not _round_fields(frame, low))
         ):  # "When does the 2023 batch's validity end?", "2024年的集群有效期到哪年"
             return self.validity(frame, lang, frame.batch_year or frame.years[0])

@@ -213,6 +213,12 @@ class Answerer(UnitRanker, MultiPart):
         if not frame.covered and not background:
             return Answer(original, False, honest_answer(frame, self.kb.facts, lang), [], 0.0,
                           lang, frame)
+        # A comparison spans its parts ("云南要求多少？和国家标准比怎么样？"): a computed answer of
+        # the whole question with both sides comes before the parts.
+        if frame.has("comparison") and len(frame.editions) > 1:
+            whole = self._answer_part(text, frame, lang)
+            if whole is not None and whole[2] == 1.0:
+                return Answer(original, True, whole[0], whole[1], 1.0, lang, frame)
         several = self.answer_parts(text, frame, lang)
         if several is not None:
             return Answer(original, True, several[0], several[1], 1.0, lang, frame)

@@ -525,3 +525,17 @@ def test_probe_seven_classes(fake_answerer: Answerer) -> None:
     revoked = fake_answerer.ask("On what grounds can a recognition be revoked?")
     assert _refs(revoked) == ["facts-reporting/revocation"]
     assert fake_answerer.ask("May a cluster span two adjacent counties?").answer.startswith("No.")
+
+
+def test_final_review_questions(fake_answerer: Answerer) -> None:
+    # A cluster's three yearly amounts are its output, even without the word 产值.
+    series = fake_answerer.ask("我们县轴承集群前年33亿、去年38亿、今年预计44亿，国家级够格吗")
+    assert series.frame.indicators["output_value_yi"] == [33, 38, 44]
+    single = fake_answerer.ask("去年集群拿了300万补贴，今年能拿多少？")
+    assert "output_value_yi" not in single.frame.indicators  # a single amount may be money
+    # "到期后谁来复核" after a batch's window is the review, not the window twice.
+    review = fake_answerer.ask("2024年度认定的集群，有效期到哪天？到期后谁来复核？")
+    assert "2027年12月31日" in review.answer and "工业和信息化部组织复核" in review.answer
+    # A comparison spread over two parts is answered with both sides.
+    compared = fake_answerer.ask("云南省级集群对中小企业产值占比要求多少？和国家标准比呢？")
+    assert "不低于50%" in compared.answer and "不低于70%" in compared.answer
